@@ -1,0 +1,506 @@
+#include "app/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <istream>
+#include <queue>
+#include <sstream>
+#include <unordered_set>
+
+#include "ingest/csv.h"
+#include "ingest/jsonl.h"
+
+#include <SQLiteCpp/Database.h>
+
+namespace leadgate {
+namespace {
+
+constexpr size_t kBatch = 20000;
+constexpr size_t kMaxErrorsKept = 1000;
+
+std::vector<const Event*> Ptrs(const std::vector<Event>& v) {
+  std::vector<const Event*> out;
+  out.reserve(v.size());
+  for (const auto& e : v) out.push_back(&e);
+  return out;
+}
+std::vector<const Action*> Ptrs(const std::vector<Action>& v) {
+  std::vector<const Action*> out;
+  out.reserve(v.size());
+  for (const auto& a : v) out.push_back(&a);
+  return out;
+}
+
+void AddError(IngestReport* r, std::string where, int64_t line, std::string reason) {
+  ++r->rejected;
+  if (r->errors.size() < kMaxErrorsKept) r->errors.push_back({std::move(where), line, std::move(reason)});
+}
+
+}  // namespace
+
+Status Engine::Init(const std::string& db_path, const std::string& playbook_path) {
+  auto pb = LoadPlaybookFile(playbook_path);
+  if (!pb.ok()) return pb.status();
+  auto store = Store::Open(db_path, true);
+  if (!store.ok()) return store.status();
+  if (Status s = (*store)->Begin(); !s.ok()) return s;
+  if (Status s = (*store)->AddPlaybook(1, INT64_MIN, (*pb)->source, playbook_path); !s.ok()) {
+    (*store)->Rollback();
+    return s;
+  }
+  return (*store)->Commit();
+}
+
+Result<std::unique_ptr<Engine>> Engine::Open(const std::string& db_path) {
+  auto store = Store::Open(db_path, false);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<Engine> e(new Engine());
+  e->store_ = std::move(*store);
+  auto v = e->store_->Playbooks();
+  if (!v.ok()) return v.status();
+  e->versions_ = std::move(*v);
+  return e;
+}
+
+const Playbook& Engine::PlaybookAt(Micros at) const {
+  size_t i = 0;
+  while (i + 1 < versions_.size() && versions_[i + 1].applied_at <= at) ++i;
+  return *versions_[i].playbook;
+}
+
+Status Engine::RefreshDirty() {
+  MatchCache cache(versions_.back().playbook->memo_slots);
+  FoldOptions opts;
+  std::vector<MatchCache> caches;
+  return store_->ForEachLead(
+      false, [&](const std::string& id, std::vector<Event>& events, std::vector<Action>& actions) {
+        LeadState s = Fold(id, Ptrs(events), Ptrs(actions), versions_, opts);
+        if (!s.exists) return store_->DeleteProjection(id);
+        return store_->SaveProjection(s);
+      });
+}
+
+Status Engine::ApplyPlaybook(const std::string& path, Micros at, int64_t* version) {
+  auto pb = LoadPlaybookFile(path);
+  if (!pb.ok()) return pb.status();
+  const PlaybookVersion& last = versions_.back();
+  if (versions_.size() > 1 && at < last.applied_at) {
+    return Status::Refused("the apply time " + FormatRfc3339(at) + " is before version " +
+                           std::to_string(last.version) + "'s (" + FormatRfc3339(last.applied_at) +
+                           "): versions are applied in time order");
+  }
+  *version = last.version + 1;
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  Status s = store_->AddPlaybook(*version, at, (*pb)->source, path);
+  if (s.ok()) {
+    versions_.push_back({*version, at, *pb});
+    s = store_->MarkAllDirty();
+  }
+  if (s.ok()) s = RefreshDirty();
+  if (s.ok()) s = store_->ClearDirty();
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  return store_->Commit();
+}
+
+Status Engine::AddUser(const std::string& name, const std::string& role) {
+  auto r = ParseRole(role);
+  if (!r) {
+    return Status::Usage("unknown role '" + role + "': use marketing, rep, manager or admin");
+  }
+  if (TrimSpaces(name).empty()) return Status::Invalid("a user needs a name");
+  auto existing = store_->GetUser(name);
+  if (!existing.ok()) return existing.status();
+  if (*existing) {
+    return Status::Invalid("user '" + name + "' already exists (role " +
+                           RoleName((*existing)->role) + ")");
+  }
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  if (Status s = store_->AddUser(name, *r); !s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  return store_->Commit();
+}
+
+Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* report) {
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  std::unordered_set<std::string> touched;
+  for (const Event& e : events) {
+    auto ins = store_->InsertEvent(e);
+    if (!ins.ok()) {
+      store_->Rollback();
+      return ins.status();
+    }
+    if (*ins) {
+      ++report->stored;
+      if (touched.insert(e.lead_id).second) {
+        if (Status s = store_->MarkDirty(e.lead_id); !s.ok()) {
+          store_->Rollback();
+          return s;
+        }
+      }
+    } else {
+      ++report->duplicates;
+    }
+  }
+  report->leads_touched += static_cast<int64_t>(touched.size());
+  return store_->Commit();
+}
+
+Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hint,
+                      std::ostream* rejects, ProgressSink* progress, IngestReport* report) {
+  std::vector<Event> batch;
+  batch.reserve(kBatch);
+  std::string line;
+  int64_t lineno = 0, bytes = 0;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return Status::Ok();
+    Status s = IngestEvents(batch, report);
+    batch.clear();
+    if (progress) progress->Update(bytes, size_hint);
+    return s;
+  };
+  while (std::getline(in, line)) {
+    ++lineno;
+    bytes += static_cast<int64_t>(line.size()) + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (TrimSpaces(line).empty()) continue;
+    ++report->lines;
+    Event e;
+    Status s = ParseEvent(line, &e);
+    if (!s.ok()) {
+      AddError(report, name + ":" + std::to_string(lineno), lineno, s.message());
+      if (rejects) *rejects << line << '\n';
+      continue;
+    }
+    batch.push_back(std::move(e));
+    if (batch.size() >= kBatch) {
+      if (Status f = flush(); !f.ok()) return f;
+    }
+  }
+  if (Status f = flush(); !f.ok()) return f;
+  if (progress) progress->Done();
+  // Projections: refold every lead this input touched.
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  Status s = RefreshDirty();
+  if (s.ok()) s = store_->ClearDirty();
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  return store_->Commit();
+}
+
+Status Engine::ImportLeads(const std::string& path, const std::string& id_column,
+                           std::optional<Micros> at, std::ostream* rejects,
+                           IngestReport* report) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::Invalid(path + ": cannot open the file");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string data = ss.str();
+  Micros now = at.value_or(NowMicros());
+  std::vector<std::string> header;
+  int id_idx = -1, created_idx = -1;
+  std::vector<Event> batch;
+  Status inner = Status::Ok();
+  Status st = ingest::ReadCsv(data, 0, [&](ingest::CsvRecord&& rec) -> Status {
+    if (header.empty()) {
+      for (const auto& h : rec.cells) header.push_back(ingest::SnakeCase(h));
+      std::string want = ingest::SnakeCase(id_column);
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (header[i] == want || rec.cells[i] == id_column) id_idx = static_cast<int>(i);
+        if (header[i] == "created_at") created_idx = static_cast<int>(i);
+      }
+      if (id_idx < 0) {
+        std::string list;
+        for (const auto& h : header) list += (list.empty() ? "" : ", ") + h;
+        inner = Status::Invalid(path + ":" + std::to_string(rec.line) + ": no '" + id_column +
+                                "' column in the header (columns: " + list +
+                                "); name the id column with --id-column");
+        return inner;
+      }
+      return Status::Ok();
+    }
+    ++report->lines;
+    auto reject = [&](const std::string& why) {
+      AddError(report, path + ":" + std::to_string(rec.line), rec.line, why);
+      if (rejects) *rejects << rec.raw << '\n';
+      return Status::Ok();
+    };
+    if (rec.cells.size() > header.size()) {
+      return reject(std::to_string(rec.cells.size()) + " cells, but the header has " +
+                    std::to_string(header.size()) + " columns");
+    }
+    if (!ingest::IsValidUtf8(rec.raw)) return reject("not valid UTF-8");
+    if (static_cast<size_t>(id_idx) >= rec.cells.size() ||
+        TrimSpaces(rec.cells[static_cast<size_t>(id_idx)]).empty()) {
+      return reject("no lead id in column '" + header[static_cast<size_t>(id_idx)] + "'");
+    }
+    Event e;
+    e.type = EventType::kIdentify;
+    e.name = "identify";
+    e.lead_id = std::string(TrimSpaces(rec.cells[static_cast<size_t>(id_idx)]));
+    e.ts = now;
+    if (created_idx >= 0 && static_cast<size_t>(created_idx) < rec.cells.size() &&
+        !TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]).empty() && !at) {
+      auto t = ParseDateOrTime(TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]));
+      if (!t) {
+        return reject("created_at '" + rec.cells[static_cast<size_t>(created_idx)] +
+                      "' is not an RFC 3339 time or a date");
+      }
+      e.ts = *t;
+    }
+    std::string canon;
+    for (size_t i = 0; i < rec.cells.size(); ++i) {
+      if (static_cast<int>(i) == id_idx || rec.cells[i].empty()) continue;
+      e.props.emplace_back(header[i], Value::String(rec.cells[i]));
+    }
+    canon = e.lead_id + '\x1f' + PropsToJson(e.props);
+    e.message_id = "csv-" + HashHex(canon);
+    batch.push_back(std::move(e));
+    if (batch.size() >= kBatch) {
+      Status s = IngestEvents(batch, report);
+      batch.clear();
+      return s;
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) {
+    if (!inner.ok()) return inner;
+    return Status::Invalid(path + ": " + st.message());
+  }
+  if (header.empty()) return Status::Invalid(path + ": the file is empty (a header row is required)");
+  if (Status s = IngestEvents(batch, report); !s.ok()) return s;
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  Status s = RefreshDirty();
+  if (s.ok()) s = store_->ClearDirty();
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  return store_->Commit();
+}
+
+Result<LeadState> Engine::Act(const ActRequest& req) {
+  auto kind = ParseAction(req.action);
+  if (!kind) {
+    return Status::Usage("unknown action '" + req.action +
+                         "': use accept, reject, qualify, promote, override, convert, win, lose, "
+                         "disqualify, reopen or touch");
+  }
+  auto user = store_->GetUser(req.by);
+  if (!user.ok()) return user.status();
+  if (!*user) {
+    return Status::NotFound("unknown user '" + req.by + "': add them with 'leadgate user add " +
+                            req.by + " --role rep'");
+  }
+  Action a;
+  a.seq = INT64_MAX;
+  a.lead_id = req.lead;
+  a.kind = *kind;
+  a.by = req.by;
+  a.role = (*user)->role;
+  a.ts = req.at;
+  a.reason = req.reason;
+  a.channel = req.channel;
+  if (*kind == ActionKind::kQualify) {
+    if (req.budget && *req.budget != "confirmed" && *req.budget != "unconfirmed" &&
+        *req.budget != "none") {
+      return Status::Invalid("--budget must be confirmed, unconfirmed or none, not '" +
+                             *req.budget + "'");
+    }
+    if (req.authority && *req.authority != "decision_maker" && *req.authority != "influencer" &&
+        *req.authority != "researcher" && *req.authority != "unknown") {
+      return Status::Invalid(
+          "--authority must be decision_maker, influencer, researcher or unknown, not '" +
+          *req.authority + "'");
+    }
+    if (req.timeline && !ParseDateOrTime(*req.timeline)) {
+      return Status::Invalid("--timeline must be a date like 2026-05-01, not '" + *req.timeline +
+                             "'");
+    }
+    BantAnswers b;
+    b.budget = req.budget;
+    b.authority = req.authority;
+    b.need = req.need;
+    b.timeline = req.timeline;
+    b.current_solution = req.current_solution;
+    a.bant = b;
+  }
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  std::vector<Event> events;
+  std::vector<Action> actions;
+  Status s = store_->LoadLead(req.lead, &events, &actions);
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  if (events.empty()) {
+    store_->Rollback();
+    return Status::NotFound("no lead '" + req.lead + "' in this store");
+  }
+  actions.push_back(a);
+  LeadState trial = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, FoldOptions{});
+  for (const auto& [seq, why] : trial.skipped_actions) {
+    if (seq == INT64_MAX) {
+      store_->Rollback();
+      return Status::Refused("refused '" + req.action + "' on " + req.lead + " at " +
+                             FormatRfc3339(req.at) + ": " + why);
+    }
+  }
+  auto seq = store_->InsertAction(a);
+  if (!seq.ok()) {
+    store_->Rollback();
+    return seq.status();
+  }
+  actions.back().seq = *seq;
+  LeadState st = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, FoldOptions{});
+  s = store_->SaveProjection(st);
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  if (Status c = store_->Commit(); !c.ok()) return c;
+  return st;
+}
+
+Result<ShowResult> Engine::Show(const std::string& lead, Micros at) {
+  ShowResult r;
+  r.as_of = at;
+  if (Status s = store_->LoadLead(lead, &r.events, &r.actions); !s.ok()) return s;
+  FoldOptions opts;
+  opts.as_of = at;
+  r.state = Fold(lead, Ptrs(r.events), Ptrs(r.actions), versions_, opts);
+  if (!r.state.exists) {
+    if (r.events.empty()) return Status::NotFound("no lead '" + lead + "' in this store");
+    return Status::NotFound("lead '" + lead + "' has no events at or before " +
+                            FormatRfc3339(at) + " (its first is at " +
+                            FormatRfc3339(r.events.front().ts) + ")");
+  }
+  std::erase_if(r.events, [&](const Event& e) { return e.ts > at; });
+  std::erase_if(r.actions, [&](const Action& a) { return a.ts > at; });
+  return r;
+}
+
+Status Engine::FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn) {
+  MatchCache cache(versions_.back().playbook->memo_slots);
+  FoldOptions opts;
+  opts.as_of = at;
+  return store_->ForEachLead(
+      true, [&](const std::string& id, std::vector<Event>& events, std::vector<Action>& actions) {
+        LeadState s = Fold(id, Ptrs(events), Ptrs(actions), versions_, opts);
+        if (!s.exists) return Status::Ok();
+        return fn(s);
+      });
+}
+
+Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stage,
+                                            int64_t limit) {
+  if (limit <= 0) limit = INT64_MAX;
+  auto better = [](const QueueRow& a, const QueueRow& b) {
+    if (a.total != b.total) return a.total > b.total;
+    return a.id < b.id;
+  };
+  std::vector<QueueRow> rows;
+  auto keep = [&](QueueRow r) {
+    rows.push_back(std::move(r));
+    std::push_heap(rows.begin(), rows.end(), better);
+    if (static_cast<int64_t>(rows.size()) > limit) {
+      std::pop_heap(rows.begin(), rows.end(), better);
+      rows.pop_back();
+    }
+  };
+  auto dirty = store_->DirtyCount();
+  if (!dirty.ok()) return dirty.status();
+  auto last = store_->MaxPointTime();
+  if (!last.ok()) return last.status();
+  if (*dirty == 0 && at >= *last) {
+    // Fast path: projections are the state as of the last point; only decay
+    // moves scores from there. Scan by score upper bound, stop when no lead
+    // left can enter the top `limit`.
+    const Playbook& pb = PlaybookAt(at);
+    Status s = store_->ScanLeads(true, [&](const LeadRow& r) {
+      double upper = r.fit + std::max(0.0, r.eng_sum);
+      if (static_cast<int64_t>(rows.size()) >= limit && upper < rows.front().total) return false;
+      if (stage && r.stage != *stage) return true;
+      double eng = r.eng_sum * DecayFactor(pb, at - r.eng_ref);
+      if (pb.cap) eng = std::min(*pb.cap, eng);
+      keep({r.id, r.stage, r.fit, eng, r.fit + eng, r.owner});
+      return true;
+    });
+    if (!s.ok()) return s;
+  } else {
+    Status s = FoldAll(at, [&](const LeadState& st) {
+      if (!IsOpen(st.stage) || (stage && st.stage != *stage)) return Status::Ok();
+      keep({st.id, st.stage, st.fit, st.engagement, st.total, st.owner});
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+  }
+  std::sort(rows.begin(), rows.end(), better);
+  return rows;
+}
+
+Result<SlaReport> Engine::Sla(Micros at) {
+  SlaReport r;
+  r.limit = PlaybookAt(at).first_response;
+  Status s = FoldAll(at, [&](const LeadState& st) {
+    for (const auto& c : st.clocks) {
+      Micros limit = c.due - c.mql_at;
+      if (c.responded_at) {
+        Micros resp = *c.responded_at - c.mql_at;
+        r.responses.push_back(static_cast<double>(resp) / kSecond);
+        if (resp > limit) {
+          ++r.breaches;
+        } else {
+          ++r.met;
+        }
+      } else {
+        if (at > c.due) ++r.breaches;
+        r.open.push_back({st.id, c.mql_at, c.due, (at - c.due) / kSecond});
+      }
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  std::sort(r.open.begin(), r.open.end(), [](const SlaOpen& a, const SlaOpen& b) {
+    if (a.overdue_seconds != b.overdue_seconds) return a.overdue_seconds > b.overdue_seconds;
+    return a.id < b.id;
+  });
+  if (!r.responses.empty()) {
+    std::vector<double> v = r.responses;
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    r.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+  return r;
+}
+
+Status Engine::Rebuild(int64_t* leads) {
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  Status s = Status::Ok();
+  try {
+    store_->db().exec("DELETE FROM leads; DELETE FROM history;");
+  } catch (const std::exception& e) {
+    s = Status::Internal(e.what());
+  }
+  if (s.ok()) s = store_->MarkAllDirty();
+  if (s.ok()) {
+    auto n = store_->DirtyCount();
+    if (n.ok()) *leads = *n;
+    s = RefreshDirty();
+  }
+  if (s.ok()) s = store_->ClearDirty();
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  return store_->Commit();
+}
+
+}  // namespace leadgate

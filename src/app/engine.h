@@ -1,0 +1,100 @@
+// The application service: every command is one operation here, over the
+// store and the pure fold. The CLI (and later HTTP) are thin adapters.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "fold/fold.h"
+#include "store/store.h"
+
+namespace leadgate {
+
+struct LineError {
+  std::string where;  // "file:line"
+  int64_t line = 0;
+  std::string reason;
+};
+
+struct IngestReport {
+  int64_t lines = 0, stored = 0, duplicates = 0, rejected = 0, leads_touched = 0;
+  std::vector<LineError> errors;  // first 1000 kept; `rejected` counts all
+};
+
+struct QueueRow {
+  std::string id;
+  Stage stage;
+  double fit, engagement, total;
+  std::optional<std::string> owner;
+};
+
+struct SlaOpen {
+  std::string id;
+  Micros mql_at, due;
+  int64_t overdue_seconds;
+};
+struct SlaReport {
+  std::optional<Micros> limit;
+  std::vector<SlaOpen> open;
+  int64_t breaches = 0, met = 0;
+  std::vector<double> responses;  // seconds, answered clocks
+  std::optional<double> median;
+};
+
+struct ShowResult {
+  LeadState state;
+  std::vector<Event> events;  // the journey, in timeline order, up to as_of
+  std::vector<Action> actions;
+  Micros as_of;
+};
+
+struct ActRequest {
+  std::string lead, action, by;
+  Micros at;
+  std::optional<std::string> reason, channel;
+  std::optional<std::string> budget, authority, need, timeline, current_solution;
+};
+
+struct ProgressSink {
+  virtual ~ProgressSink() = default;
+  virtual void Update(int64_t done, int64_t total) = 0;
+  virtual void Done() = 0;
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Open(const std::string& db_path);
+  static Status Init(const std::string& db_path, const std::string& playbook_path);
+
+  Status ApplyPlaybook(const std::string& path, Micros at, int64_t* version);
+  Status AddUser(const std::string& name, const std::string& role);
+  // Ingests JSONL from `in`; `name` is used in error messages.
+  Status Ingest(std::istream& in, const std::string& name, int64_t size_hint,
+                std::ostream* rejects, ProgressSink* progress, IngestReport* report);
+  // Ingests already-parsed events (HTTP, tests); durable on return.
+  Status IngestEvents(const std::vector<Event>& events, IngestReport* report);
+  Status ImportLeads(const std::string& path, const std::string& id_column,
+                     std::optional<Micros> at, std::ostream* rejects, IngestReport* report);
+  Result<LeadState> Act(const ActRequest& req);
+  Result<ShowResult> Show(const std::string& lead, Micros at);
+  Result<std::vector<QueueRow>> Queue(Micros at, std::optional<Stage> stage, int64_t limit);
+  Result<SlaReport> Sla(Micros at);
+  Status Rebuild(int64_t* leads);
+  // Folds every lead as of `at` (the slow, always-correct path).
+  Status FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn);
+
+  const std::vector<PlaybookVersion>& versions() const { return versions_; }
+  const Playbook& PlaybookAt(Micros at) const;
+  Store& store() { return *store_; }
+
+ private:
+  Status RefreshDirty();
+  std::unique_ptr<Store> store_;
+  std::vector<PlaybookVersion> versions_;
+};
+
+}  // namespace leadgate

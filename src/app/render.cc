@@ -1,0 +1,283 @@
+#include "app/render.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace leadgate {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json ValueJson(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::kNull:
+      return nullptr;
+    case Value::Kind::kBool:
+      return v.b;
+    case Value::Kind::kNumber:
+      if (v.num == static_cast<double>(static_cast<int64_t>(v.num)) && std::abs(v.num) < 1e15) {
+        return static_cast<int64_t>(v.num);
+      }
+      return v.num;
+    case Value::Kind::kString:
+      return v.str;
+    case Value::Kind::kNested: {
+      auto j = Json::parse(v.str, nullptr, false);
+      return j.is_discarded() ? Json(v.str) : j;
+    }
+  }
+  return nullptr;
+}
+
+Json OptJson(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
+
+std::string Paint(bool color, const char* code, const std::string& s) {
+  return color ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
+}
+
+std::string Num(double v) { return fmt::format("{:.2f}", Round2(v)); }
+
+std::string TraitText(const LeadState& s, const char* key) {
+  auto it = s.traits.find(key);
+  return it == s.traits.end() ? "" : it->second.ToText();
+}
+
+std::string Describe(const Event& e) {
+  auto prop = [&](const char* k) {
+    const Value* v = FindProp(e.props, k);
+    return v ? v->ToText() : std::string();
+  };
+  switch (e.type) {
+    case EventType::kIdentify: {
+      std::string s = "profile updated:";
+      int n = 0;
+      for (const auto& [k, v] : e.props) {
+        if (n++ == 4) {
+          s += " ...";
+          break;
+        }
+        s += " " + k + "=" + (v.is_null() ? "(removed)" : v.ToText());
+      }
+      return s;
+    }
+    case EventType::kPage: {
+      std::string url = prop("url");
+      std::string name = prop("name");
+      return "visited " + (url.empty() ? name : url) + (name.empty() || url.empty() ? "" : " (" + name + ")");
+    }
+    case EventType::kTrack: {
+      std::string s = e.name;
+      std::replace(s.begin(), s.end(), '_', ' ');
+      std::string detail;
+      for (const auto& [k, v] : e.props) {
+        if (!detail.empty()) detail += ", ";
+        detail += k + ": " + v.ToText();
+        if (detail.size() > 60) break;
+      }
+      return detail.empty() ? s : s + " (" + detail + ")";
+    }
+    case EventType::kOther:
+      return e.name + " (stored, not scored)";
+  }
+  return e.name;
+}
+
+}  // namespace
+
+Json ShowJson(const ShowResult& r) {
+  const LeadState& s = r.state;
+  Json j;
+  j["id"] = s.id;
+  j["stage"] = StageName(s.stage);
+  j["score"] = {{"fit", Round2(s.fit)},
+                {"engagement", Round2(s.engagement)},
+                {"total", Round2(s.total)}};
+  Json ex = Json::array();
+  for (const auto& l : s.explanation) {
+    ex.push_back({{"rule", l.rule}, {"kind", l.kind}, {"count", l.count}, {"points", Round2(l.points)}});
+  }
+  j["explanation"] = ex;
+  Json traits = Json::object();
+  for (const auto& [k, v] : s.traits) traits[k] = ValueJson(v);
+  j["traits"] = traits;
+  if (s.bant) {
+    j["bant"] = {{"budget", OptJson(s.bant->budget)},
+                 {"authority", OptJson(s.bant->authority)},
+                 {"need", OptJson(s.bant->need)},
+                 {"timeline", OptJson(s.bant->timeline)},
+                 {"current_solution", OptJson(s.bant->current_solution)},
+                 {"by", s.bant->by},
+                 {"at", FormatRfc3339(s.bant->at)},
+                 {"passes", s.bant_passes}};
+  } else {
+    j["bant"] = nullptr;
+  }
+  Json hist = Json::array();
+  for (const auto& h : s.history) {
+    hist.push_back({{"at", FormatRfc3339(h.at)},
+                    {"from", StageName(h.from)},
+                    {"to", StageName(h.to)},
+                    {"by", h.by},
+                    {"reason", OptJson(h.reason)},
+                    {"rule", OptJson(h.rule)},
+                    {"exception", h.exception},
+                    {"playbook_version", h.playbook_version}});
+  }
+  j["history"] = hist;
+  j["warnings"] = s.warnings;
+  j["as_of"] = FormatRfc3339(r.as_of);
+  j["playbook_version"] = s.playbook_version;
+  j["owner"] = OptJson(s.owner);
+  Json clocks = Json::array();
+  for (const auto& c : s.clocks) {
+    clocks.push_back({{"mql_at", FormatRfc3339(c.mql_at)},
+                      {"due", FormatRfc3339(c.due)},
+                      {"responded_at", c.responded_at ? Json(FormatRfc3339(*c.responded_at)) : Json(nullptr)},
+                      {"responded_by", OptJson(c.responded_by)}});
+  }
+  j["sla"] = clocks;
+  j["events"] = r.events.size();
+  return j;
+}
+
+Json QueueJson(const std::vector<QueueRow>& rows) {
+  Json out = Json::array();
+  for (const auto& r : rows) {
+    out.push_back({{"id", r.id},
+                   {"stage", StageName(r.stage)},
+                   {"fit", Round2(r.fit)},
+                   {"engagement", Round2(r.engagement)},
+                   {"total", Round2(r.total)},
+                   {"owner", OptJson(r.owner)}});
+  }
+  return out;
+}
+
+Json SlaJson(const SlaReport& r) {
+  Json j;
+  j["limit_seconds"] = r.limit ? Json(*r.limit / kSecond) : Json(nullptr);
+  Json open = Json::array();
+  for (const auto& o : r.open) {
+    open.push_back({{"id", o.id},
+                    {"mql_at", FormatRfc3339(o.mql_at)},
+                    {"due", FormatRfc3339(o.due)},
+                    {"overdue_seconds", o.overdue_seconds}});
+  }
+  j["open"] = open;
+  j["breaches"] = r.breaches;
+  j["met"] = r.met;
+  j["median_response_seconds"] = r.median ? Json(Round2(*r.median)) : Json(nullptr);
+  return j;
+}
+
+std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
+  const LeadState& s = r.state;
+  std::string out;
+  std::string name = TraitText(s, "first_name") + " " + TraitText(s, "last_name");
+  if (TrimSpaces(name).empty()) name = TraitText(s, "name");
+  std::string title = TraitText(s, "job_title"), company = TraitText(s, "company");
+  out += Paint(color, "1", s.id + (TrimSpaces(name).empty() ? "" : "  " + std::string(TrimSpaces(name))));
+  if (!title.empty() || !company.empty()) {
+    out += "  —  " + title + (company.empty() ? "" : (title.empty() ? "" : " at ") + company);
+  }
+  out += "\n";
+  out += fmt::format("Stage {}   owner {}   as of {}   playbook v{}\n",
+                     Paint(color, "1;36", StageName(s.stage)), s.owner.value_or("-"),
+                     FormatRfc3339(r.as_of), s.playbook_version);
+  out += fmt::format("\nScore  total {}  =  fit {}  +  engagement {}\n",
+                     Paint(color, "1", Num(s.total)), Num(s.fit), Num(s.engagement));
+  for (const auto& l : s.explanation) {
+    std::string label = l.kind == "cap" ? "engagement cap" : pb.RuleLabel(l.rule);
+    out += fmt::format("  {:>8}  {:<11} {:<34} {}\n", Num(l.points), l.kind, label,
+                       l.kind == "engagement" ? fmt::format("x{}", l.count) : "");
+  }
+  out += "\nTraits\n";
+  for (const auto& [k, v] : s.traits) out += fmt::format("  {:<16} {}\n", k, v.ToText());
+  out += "\nBANT\n";
+  if (!s.bant) {
+    out += "  no answers yet\n";
+  } else {
+    const auto& b = *s.bant;
+    out += fmt::format("  budget {}, authority {}, need \"{}\", timeline {}{}\n",
+                       b.budget.value_or("-"), b.authority.value_or("-"), b.need.value_or(""),
+                       b.timeline.value_or("-"),
+                       b.current_solution ? ", today uses " + *b.current_solution : "");
+    out += fmt::format("  from {} at {}: {}\n", b.by, FormatRfc3339(b.at),
+                       s.bant_passes ? Paint(color, "32", "passes") : Paint(color, "33", "does not pass"));
+  }
+  out += "\nJourney\n";
+  size_t shown = 0;
+  size_t skip = r.events.size() > 40 ? r.events.size() - 40 : 0;
+  if (skip) out += fmt::format("  ({} earlier events not shown)\n", skip);
+  for (const auto& e : r.events) {
+    if (shown++ < skip) continue;
+    out += fmt::format("  {}  {}\n", FormatRfc3339(e.ts), Describe(e));
+  }
+  for (const auto& a : r.actions) {
+    out += fmt::format("  {}  {} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind), a.by,
+                       a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
+  }
+  out += "\nStage history\n";
+  if (s.history.empty()) out += "  still a new lead\n";
+  for (const auto& h : s.history) {
+    out += fmt::format("  {}  {} -> {}  by {}{}{}\n", FormatRfc3339(h.at), StageName(h.from),
+                       StageName(h.to), h.by, h.reason ? " — " + *h.reason : "",
+                       h.exception ? Paint(color, "35", "  [exception]") : "");
+  }
+  if (!s.clocks.empty()) {
+    out += "\nSpeed to lead\n";
+    for (const auto& c : s.clocks) {
+      if (c.responded_at) {
+        out += fmt::format("  MQL {} answered by {} after {}s{}\n", FormatRfc3339(c.mql_at),
+                           c.responded_by.value_or("?"), (*c.responded_at - c.mql_at) / kSecond,
+                           *c.responded_at > c.due ? Paint(color, "31", " (breach)") : "");
+      } else {
+        out += fmt::format("  MQL {} waiting, due {}{}\n", FormatRfc3339(c.mql_at),
+                           FormatRfc3339(c.due), r.as_of > c.due ? Paint(color, "31", " (breached)") : "");
+      }
+    }
+  }
+  if (!s.warnings.empty()) {
+    out += "\nWarnings\n";
+    for (const auto& w : s.warnings) out += "  ! " + w + "\n";
+  }
+  return out;
+}
+
+std::string QueueText(const std::vector<QueueRow>& rows, Micros at, bool color) {
+  std::string out = fmt::format("Queue as of {} — {} lead{}\n\n", FormatRfc3339(at), rows.size(),
+                                rows.size() == 1 ? "" : "s");
+  size_t w = 4;
+  for (const auto& r : rows) w = std::max(w, r.id.size());
+  out += Paint(color, "1", fmt::format("{:>4}  {:<{}}  {:<12} {:>8} {:>11} {:>8}  {}", "#", "lead", w,
+                                       "stage", "fit", "engagement", "total", "owner")) +
+         "\n";
+  int i = 0;
+  for (const auto& r : rows) {
+    out += fmt::format("{:>4}  {:<{}}  {:<12} {:>8} {:>11} {:>8}  {}\n", ++i, r.id, w,
+                       StageName(r.stage), Num(r.fit), Num(r.engagement), Num(r.total),
+                       r.owner.value_or("-"));
+  }
+  return out;
+}
+
+std::string SlaText(const SlaReport& r, Micros at, bool color) {
+  std::string out = fmt::format("Speed to lead as of {} (limit {})\n", FormatRfc3339(at),
+                                r.limit ? fmt::format("{}s", *r.limit / kSecond) : "none");
+  out += fmt::format("  met {}   breaches {}   median response {}\n", r.met, r.breaches,
+                     r.median ? fmt::format("{:.0f}s", *r.median) : "-");
+  if (!r.open.empty()) {
+    out += "\nWaiting for a first response (most overdue first)\n";
+    for (const auto& o : r.open) {
+      out += fmt::format("  {:<12} MQL {}  due {}  {}\n", o.id, FormatRfc3339(o.mql_at),
+                         FormatRfc3339(o.due),
+                         o.overdue_seconds > 0
+                             ? Paint(color, "31", fmt::format("{}s overdue", o.overdue_seconds))
+                             : fmt::format("{}s left", -o.overdue_seconds));
+    }
+  }
+  return out;
+}
+
+}  // namespace leadgate

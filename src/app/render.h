@@ -1,0 +1,21 @@
+// The JSON contract of shared/spec/cli.md (show, queue, sla), shared by the
+// command line and the HTTP API, and the human renderings for people.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "app/engine.h"
+
+namespace leadgate {
+
+nlohmann::ordered_json ShowJson(const ShowResult& r);
+nlohmann::ordered_json QueueJson(const std::vector<QueueRow>& rows);
+nlohmann::ordered_json SlaJson(const SlaReport& r);
+
+// Human output. `color` adds ANSI colours (on a terminal).
+std::string ShowText(const ShowResult& r, const Playbook& pb, bool color);
+std::string QueueText(const std::vector<QueueRow>& rows, Micros at, bool color);
+std::string SlaText(const SlaReport& r, Micros at, bool color);
+
+}  // namespace leadgate

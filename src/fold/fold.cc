@@ -1,0 +1,445 @@
+#include "fold/fold.h"
+
+#include <algorithm>
+
+namespace leadgate {
+namespace {
+
+bool Blank(const std::optional<std::string>& s) { return !s || TrimSpaces(*s).empty(); }
+
+struct Point {
+  Micros ts;
+  int order;  // 0 playbook apply, 1 event, 2 action
+  size_t idx;
+};
+
+class Folder {
+ public:
+  Folder(const std::string& id, const std::vector<PlaybookVersion>& versions,
+         const FoldOptions& opts)
+      : versions_(versions), opts_(opts) {
+    s_.id = id;
+  }
+
+  LeadState Run(const std::vector<const Event*>& events,
+                const std::vector<const Action*>& actions) {
+    events_ = events;
+    std::sort(events_.begin(), events_.end(), [](const Event* a, const Event* b) {
+      if (a->ts != b->ts) return a->ts < b->ts;
+      return a->message_id < b->message_id;
+    });
+    actions_ = actions;
+    std::stable_sort(actions_.begin(), actions_.end(), [](const Action* a, const Action* b) {
+      if (a->ts != b->ts) return a->ts < b->ts;
+      return a->seq < b->seq;
+    });
+    // Merge: at one timestamp, apply points, then events, then actions.
+    std::vector<Point> points;
+    points.reserve(events_.size() + actions_.size() + versions_.size());
+    for (size_t i = 1; i < versions_.size(); ++i) {
+      if (versions_[i].applied_at <= opts_.as_of) points.push_back({versions_[i].applied_at, 0, i});
+    }
+    size_t nev = 0, nact = 0;
+    for (const Event* e : events_) {
+      if (e->ts <= opts_.as_of) ++nev;
+    }
+    for (const Action* a : actions_) {
+      if (a->ts <= opts_.as_of) ++nact;
+    }
+    for (size_t i = 0; i < nev; ++i) points.push_back({events_[i]->ts, 1, i});
+    for (size_t i = 0; i < nact; ++i) points.push_back({actions_[i]->ts, 2, i});
+    std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
+      if (a.ts != b.ts) return a.ts < b.ts;
+      return a.order < b.order;
+    });
+
+    SwitchVersion(0, /*rescore=*/false);
+    for (const Point& p : points) {
+      // The version in force at this point.
+      size_t v = version_idx_;
+      while (v + 1 < versions_.size() && versions_[v + 1].applied_at <= p.ts) ++v;
+      if (v != version_idx_) SwitchVersion(v, /*rescore=*/true);
+      if (p.order == 0) {
+        if (s_.exists) Automatic(p.ts, /*activity=*/false);
+      } else if (p.order == 1) {
+        OnEvent(*events_[p.idx]);
+      } else {
+        OnAction(*actions_[p.idx]);
+      }
+    }
+    Finish();
+    return std::move(s_);
+  }
+
+ private:
+  const Playbook& pb() const { return *versions_[version_idx_].playbook; }
+  int64_t version() const { return versions_[version_idx_].version; }
+
+  void RetypeFields() {
+    const Playbook& p = pb();
+    s_.fields.assign(p.fields.size(), FieldValue{});
+    for (size_t i = 0; i < p.fields.size(); ++i) {
+      auto it = s_.traits.find(p.fields[i].name);
+      if (it != s_.traits.end()) s_.fields[i] = ReadAsField(it->second, p.fields[i].type);
+    }
+    fit_ = ComputeFit(p, s_.fields.data(), nullptr);
+  }
+
+  void SwitchVersion(size_t v, bool rescore) {
+    version_idx_ = v;
+    RetypeFields();
+    eng_.Reset(&pb());
+    if (rescore) {
+      // Scores under a new version cover all the lead's activities so far.
+      for (const Event* e : activities_) {
+        eng_.Add(e->name, e->props, e->ts, s_.fields.data(), opts_.cache);
+      }
+    }
+  }
+
+  void Move(Micros at, Stage to, const std::string& by, std::optional<std::string> reason,
+            std::optional<std::string> rule, bool exception) {
+    HistoryEntry h;
+    h.at = at;
+    h.from = s_.stage;
+    h.to = to;
+    h.by = by;
+    h.reason = std::move(reason);
+    h.rule = std::move(rule);
+    h.exception = exception;
+    h.playbook_version = version();
+    s_.history.push_back(std::move(h));
+    s_.stage = to;
+    s_.entered_stage_at = at;
+    if (to == Stage::kNurture) nurture_at_ = at;
+    if (to == Stage::kMql && pb().first_response) {
+      s_.clocks.push_back({at, at + *pb().first_response, std::nullopt, std::nullopt});
+    }
+  }
+
+  void Disqualify(Micros ts, const DisqualifyRule& r) {
+    switch (s_.stage) {
+      case Stage::kLead:
+      case Stage::kMql:
+      case Stage::kSal:
+      case Stage::kNurture:
+        Move(ts, Stage::kDisq, "engine", r.reason, r.id, false);
+        break;
+      case Stage::kSql:
+      case Stage::kOpportunity:
+        s_.warnings.push_back("disqualify rule '" + r.id + "' (" + r.reason + ") fired at " +
+                              FormatRfc3339(ts) + " while the lead was in " +
+                              StageName(s_.stage) + ": recorded as a warning only");
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Automatic changes at a point, in the spec's order.
+  void Automatic(Micros ts, bool activity, const Event* e = nullptr) {
+    const Playbook& p = pb();
+    EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, opts_.cache};
+    // 1. Disqualify: event-triggered rules, then trait conditions that became true.
+    if (activity) {
+      auto it = p.disq_by_event.find(e->name);
+      if (it != p.disq_by_event.end()) {
+        for (int idx : it->second) {
+          const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
+          if (r.when && !Evaluate(*r.when, ctx)) continue;
+          Disqualify(ts, r);
+        }
+      }
+    }
+    EvalContext tctx{s_.fields.data(), nullptr, opts_.cache};
+    for (const auto& r : p.disqualify) {
+      if (r.event) continue;
+      bool now = Evaluate(*r.when, tctx);
+      bool& before = trait_disq_[r.id];
+      if (now && !before) Disqualify(ts, r);
+      before = now;
+    }
+    // 2. Self-qualification.
+    if (activity && !p.bant.form_event.empty() && e->name == p.bant.form_event) {
+      BantAnswers a;
+      auto get = [&](const char* k) -> std::optional<std::string> {
+        const Value* v = FindProp(e->props, k);
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        return v->ToText();
+      };
+      a.budget = get("budget");
+      a.authority = get("authority");
+      a.need = get("need");
+      a.timeline = get("timeline");
+      a.current_solution = get("current_solution");
+      a.by = s_.id;
+      a.at = ts;
+      s_.bant = a;
+      if (BantPasses(a, p) &&
+          (s_.stage == Stage::kLead || s_.stage == Stage::kMql || s_.stage == Stage::kNurture)) {
+        Move(ts, Stage::kSql, "engine", "self-qualified", std::nullopt, true);
+      }
+    }
+    // 3. MQL.
+    bool eligible = s_.stage == Stage::kLead ||
+                    (s_.stage == Stage::kNurture && activity && nurture_at_ && ts > *nurture_at_);
+    if (eligible && p.mql.defined) {
+      double eng = eng_.At(ts);
+      bool ok = true;
+      if (p.mql.fit && !(fit_ >= *p.mql.fit)) ok = false;
+      if (p.mql.engagement && !(eng >= *p.mql.engagement)) ok = false;
+      if (p.mql.total && !(fit_ + eng >= *p.mql.total)) ok = false;
+      if (ok) Move(ts, Stage::kMql, "engine", "mql threshold", std::nullopt, false);
+    }
+  }
+
+  void Touch(Micros ts) {
+    if (!s_.exists) {
+      s_.exists = true;
+      s_.first_at = ts;
+    }
+    s_.last_at = ts;
+  }
+
+  void OnEvent(const Event& e) {
+    Touch(e.ts);
+    switch (e.type) {
+      case EventType::kIdentify: {
+        for (const auto& [k, v] : e.props) {
+          if (v.is_null()) {
+            s_.traits.erase(k);
+          } else {
+            s_.traits[k] = v;
+          }
+        }
+        RetypeFields();
+        Automatic(e.ts, false);
+        break;
+      }
+      case EventType::kTrack:
+      case EventType::kPage:
+        activities_.push_back(&e);
+        s_.last_activity_at = e.ts;
+        eng_.Add(e.name, e.props, e.ts, s_.fields.data(), opts_.cache);
+        Automatic(e.ts, true, &e);
+        break;
+      case EventType::kOther:
+        break;
+    }
+  }
+
+  void OnAction(const Action& a) {
+    std::string why;
+    if (!s_.exists) {
+      why = "lead " + s_.id + " has no events at or before " + FormatRfc3339(a.ts);
+    } else {
+      why = CheckAction(a, s_, pb());
+    }
+    if (!why.empty()) {
+      s_.skipped_actions.emplace_back(a.seq, why);
+      s_.warnings.push_back("action '" + std::string(ActionName(a.kind)) + "' by " + a.by +
+                            " at " + FormatRfc3339(a.ts) + " was skipped: " + why);
+      return;
+    }
+    s_.last_at = a.ts;
+    // Any accepted action by a user answers the open speed-to-lead clock.
+    for (auto& c : s_.clocks) {
+      if (!c.responded_at) {
+        c.responded_at = a.ts;
+        c.responded_by = a.by;
+      }
+    }
+    if (a.kind != ActionKind::kQualify) s_.last_touch_at = a.ts;
+    switch (a.kind) {
+      case ActionKind::kAccept:
+        s_.owner = a.by;
+        Move(a.ts, Stage::kSal, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kReject:
+        Move(a.ts, Stage::kNurture, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kQualify: {
+        BantAnswers b = *a.bant;
+        b.by = a.by;
+        b.at = a.ts;
+        s_.bant = b;
+        break;
+      }
+      case ActionKind::kPromote:
+      case ActionKind::kOverride:
+        Move(a.ts, Stage::kSql, a.by, a.reason, std::nullopt, a.kind == ActionKind::kOverride);
+        break;
+      case ActionKind::kConvert:
+        Move(a.ts, Stage::kOpportunity, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kWin:
+        Move(a.ts, Stage::kWon, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kLose:
+        Move(a.ts, Stage::kLost, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kDisqualify:
+        Move(a.ts, Stage::kDisq, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kReopen:
+        Move(a.ts, Stage::kNurture, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kTouch:
+        break;
+    }
+  }
+
+  void Finish() {
+    if (!s_.exists) return;
+    const Playbook& p = pb();
+    Micros t = opts_.as_of == INT64_MAX ? s_.last_at : opts_.as_of;
+    s_.playbook_version = version();
+    s_.fit = fit_;
+    s_.engagement_raw = eng_.RawAt(t);
+    s_.engagement = eng_.At(t);
+    s_.total = s_.fit + s_.engagement;
+    s_.engagement_sum_at_ref = eng_.RawAt(s_.last_at);
+    s_.engagement_ref = s_.last_at;
+    ComputeFit(p, s_.fields.data(), &s_.explanation);
+    eng_.Explain(t, &s_.explanation);
+    if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
+    for (size_t i = 0; i < p.fields.size(); ++i) {
+      if (s_.fields[i].state == FieldValue::State::kBad) {
+        s_.warnings.push_back("trait '" + p.fields[i].name + "' = " +
+                              s_.traits[p.fields[i].name].ToJson() + " is not a " +
+                              FieldTypeName(p.fields[i].type) +
+                              ": every condition on it is false until it is corrected");
+      }
+    }
+  }
+
+  const std::vector<PlaybookVersion>& versions_;
+  FoldOptions opts_;
+  LeadState s_;
+  std::vector<const Event*> events_;
+  std::vector<const Action*> actions_;
+  std::vector<const Event*> activities_;
+  size_t version_idx_ = 0;
+  double fit_ = 0;
+  EngagementState eng_;
+  std::map<std::string, bool> trait_disq_;
+  std::optional<Micros> nurture_at_;
+};
+
+}  // namespace
+
+bool BantPasses(const BantAnswers& a, const Playbook& pb) {
+  if (!a.budget || TextKey(*a.budget) != "confirmed") return false;
+  if (!a.authority) return false;
+  std::string auth = TextKey(*a.authority);
+  if (std::find(pb.bant.authority.begin(), pb.bant.authority.end(), auth) ==
+      pb.bant.authority.end()) {
+    return false;
+  }
+  if (Blank(a.need)) return false;
+  if (!a.timeline) return false;
+  auto t = ParseDateOrTime(TrimSpaces(*a.timeline));
+  if (!t) return false;
+  return *t <= a.at + pb.bant.max_timeline;
+}
+
+std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb) {
+  using AK = ActionKind;
+  const std::string name = ActionName(a.kind);
+  bool manager_only = a.kind == AK::kOverride || a.kind == AK::kReopen;
+  bool role_ok = a.role == Role::kManager || a.role == Role::kAdmin ||
+                 (a.role == Role::kRep && !manager_only);
+  if (!role_ok) {
+    return std::string("role rule: '") + name + "' may be taken by " +
+           (manager_only ? "a manager" : "a rep or a manager") + ", and " + a.by + " is " +
+           RoleName(a.role);
+  }
+  std::vector<Stage> from;
+  switch (a.kind) {
+    case AK::kAccept:
+      from = {Stage::kLead, Stage::kMql};
+      break;
+    case AK::kReject:
+      from = {Stage::kMql, Stage::kSal};
+      break;
+    case AK::kPromote:
+      from = {Stage::kSal};
+      break;
+    case AK::kOverride:
+    case AK::kDisqualify:
+      from = {Stage::kLead, Stage::kMql, Stage::kSal, Stage::kNurture};
+      break;
+    case AK::kConvert:
+      from = {Stage::kSql};
+      break;
+    case AK::kWin:
+      from = {Stage::kOpportunity};
+      break;
+    case AK::kLose:
+      from = {Stage::kSql, Stage::kOpportunity};
+      break;
+    case AK::kReopen:
+      from = {Stage::kLost, Stage::kDisq};
+      break;
+    case AK::kQualify:
+    case AK::kTouch:
+      from = {Stage::kLead, Stage::kMql,         Stage::kSal,
+              Stage::kSql,  Stage::kOpportunity, Stage::kNurture};
+      break;
+  }
+  if (std::find(from.begin(), from.end(), s.stage) == from.end()) {
+    std::string list;
+    for (Stage st : from) list += (list.empty() ? "" : ", ") + std::string(StageName(st));
+    return "stage rule: '" + name + "' is allowed from " + list + ", but the lead is in " +
+           StageName(s.stage);
+  }
+  switch (a.kind) {
+    case AK::kReject:
+    case AK::kOverride:
+    case AK::kLose:
+    case AK::kDisqualify:
+    case AK::kReopen:
+      if (Blank(a.reason)) return "needs rule: '" + name + "' needs a reason (--reason)";
+      break;
+    case AK::kTouch:
+      if (!a.channel || (*a.channel != "call" && *a.channel != "email" && *a.channel != "meeting")) {
+        return "needs rule: 'touch' needs a channel: call, email or meeting (--channel)";
+      }
+      break;
+    case AK::kQualify:
+      if (!a.bant || Blank(a.bant->budget) || Blank(a.bant->authority) || Blank(a.bant->need) ||
+          Blank(a.bant->timeline)) {
+        return "needs rule: 'qualify' needs BANT answers (--budget, --authority, --need, "
+               "--timeline)";
+      }
+      break;
+    case AK::kPromote:
+      if (!s.bant) {
+        return "BANT rule: 'promote' needs passing BANT answers, and there are none yet (record "
+               "them with 'qualify')";
+      }
+      if (!BantPasses(*s.bant, pb)) {
+        return "BANT rule: 'promote' needs passing BANT answers: budget confirmed, authority in [" +
+               [&] {
+                 std::string l;
+                 for (const auto& x : pb.bant.authority) l += (l.empty() ? "" : ", ") + x;
+                 return l;
+               }() +
+               "], a need, and a timeline within " +
+               std::to_string(pb.bant.max_timeline / kDay) + " days of the answers";
+      }
+      break;
+    default:
+      break;
+  }
+  return {};
+}
+
+LeadState Fold(const std::string& lead_id, const std::vector<const Event*>& events,
+               const std::vector<const Action*>& actions,
+               const std::vector<PlaybookVersion>& versions, const FoldOptions& opts) {
+  Folder f(lead_id, versions, opts);
+  return f.Run(events, actions);
+}
+
+}  // namespace leadgate

@@ -1,0 +1,76 @@
+// The fold: everything Leadgate knows about a lead, derived from its timeline
+// (events and actions in (timestamp, tie-break) order) under the playbook
+// versions in force. Pure: no I/O, no clock, no globals; time is a parameter.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fold/scoring.h"
+#include "fold/timeline.h"
+
+namespace leadgate {
+
+struct HistoryEntry {
+  Micros at = 0;
+  Stage from = Stage::kLead, to = Stage::kLead;
+  std::string by;
+  std::optional<std::string> reason, rule;
+  bool exception = false;
+  int64_t playbook_version = 1;
+};
+
+struct SlaClock {
+  Micros mql_at = 0;
+  Micros due = 0;
+  std::optional<Micros> responded_at;
+  std::optional<std::string> responded_by;
+};
+
+struct LeadState {
+  bool exists = false;
+  std::string id;
+  Stage stage = Stage::kLead;
+  Micros first_at = 0, last_at = 0;  // first and last timeline point folded
+  std::optional<Micros> last_activity_at, last_touch_at;
+  int64_t playbook_version = 1;
+  std::map<std::string, Value> traits;  // every trait, as given
+  std::vector<FieldValue> fields;       // declared fields, typed
+  double fit = 0, engagement = 0, engagement_raw = 0, total = 0;
+  std::vector<ExplanationLine> explanation;
+  std::optional<BantAnswers> bant;
+  bool bant_passes = false;
+  std::vector<HistoryEntry> history;
+  std::vector<SlaClock> clocks;
+  std::vector<std::string> warnings;
+  // The decayed engagement sum at engagement_ref (uncapped), so callers can
+  // compute scores at a later time without refolding.
+  double engagement_sum_at_ref = 0;
+  Micros engagement_ref = 0;
+  std::optional<Micros> entered_stage_at;
+  std::optional<std::string> owner;  // last user who accepted it (rep who owns it)
+  // Recorded actions the fold could not apply at their point: (seq, why).
+  std::vector<std::pair<int64_t, std::string>> skipped_actions;
+};
+
+// Whether BANT answers pass under this playbook.
+bool BantPasses(const BantAnswers& a, const Playbook& pb);
+
+struct FoldOptions {
+  Micros as_of = INT64_MAX;
+  MatchCache* cache = nullptr;  // optional, per thread
+};
+
+// Folds one lead. `events` and `actions` belong to the lead, in any order.
+// `versions` sorted by applied_at, non-empty.
+LeadState Fold(const std::string& lead_id, const std::vector<const Event*>& events,
+               const std::vector<const Action*>& actions,
+               const std::vector<PlaybookVersion>& versions, const FoldOptions& opts);
+
+// Checks an action against the lead's state just before it (as the fold
+// would). Returns an empty string when allowed, else the refusing rule.
+std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb);
+
+}  // namespace leadgate

@@ -1,0 +1,87 @@
+#include "fold/scoring.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace leadgate {
+
+double DecayFactor(const Playbook& pb, Micros dt) {
+  if (!pb.half_life || dt == 0) return 1.0;
+  return std::exp2(-static_cast<double>(dt) / static_cast<double>(*pb.half_life));
+}
+
+EngagementState::EngagementState(const Playbook* pb) { Reset(pb); }
+
+void EngagementState::Reset(const Playbook* pb) {
+  pb_ = pb;
+  rules_.assign(pb ? pb->engagement.size() : 0, RuleAcc{});
+  total_ = 0;
+  total_ref_ = 0;
+  activities_ = 0;
+}
+
+void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
+                          const FieldValue* fields, MatchCache* cache) {
+  ++activities_;
+  auto it = pb_->rules_by_event.find(std::string(name));
+  if (it == pb_->rules_by_event.end()) return;
+  EvalContext ctx{fields, &props, cache};
+  for (int idx : it->second) {
+    const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
+    if (r.when && !Evaluate(*r.when, ctx)) continue;
+    RuleAcc& acc = rules_[static_cast<size_t>(idx)];
+    if (r.limit_count >= 0) {
+      if (r.limit_per > 0) {
+        while (!acc.window.empty() && acc.window.front() <= ts - r.limit_per) {
+          acc.window.pop_front();
+        }
+        if (static_cast<int64_t>(acc.window.size()) >= r.limit_count) continue;
+        acc.window.push_back(ts);
+      } else if (acc.count >= r.limit_count) {
+        continue;
+      }
+    }
+    ++acc.count;
+    acc.sum = acc.sum * DecayFactor(*pb_, ts - acc.ref) + r.points;
+    acc.ref = ts;
+    total_ = total_ * DecayFactor(*pb_, ts - total_ref_) + r.points;
+    total_ref_ = ts;
+  }
+}
+
+double EngagementState::RawAt(Micros t) const {
+  if (pb_ == nullptr) return 0;
+  return total_ * DecayFactor(*pb_, t - total_ref_);
+}
+
+double EngagementState::At(Micros t) const {
+  double raw = RawAt(t);
+  if (pb_ != nullptr && pb_->cap) return std::min(*pb_->cap, raw);
+  return raw;
+}
+
+void EngagementState::Explain(Micros t, std::vector<ExplanationLine>* out) const {
+  if (pb_ == nullptr) return;
+  double raw = 0;
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const RuleAcc& acc = rules_[i];
+    if (acc.count == 0) continue;
+    double pts = acc.sum * DecayFactor(*pb_, t - acc.ref);
+    raw += pts;
+    out->push_back({pb_->engagement[i].id, "engagement", acc.count, pts});
+  }
+  if (pb_->cap && raw > *pb_->cap) out->push_back({"cap", "cap", 0, -(raw - *pb_->cap)});
+}
+
+double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out) {
+  EvalContext ctx{fields, nullptr, nullptr};
+  double fit = 0;
+  for (const auto& r : pb.fit) {
+    if (!Evaluate(r.when, ctx)) continue;
+    fit += r.points;
+    if (out != nullptr && r.points != 0) out->push_back({r.id, "fit", 1, r.points});
+  }
+  return fit;
+}
+
+}  // namespace leadgate

@@ -1,0 +1,60 @@
+// Scoring: fit from traits, engagement from activities with half-life decay,
+// per-rule limits in rolling windows, and the cap; the explanation rule by rule.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+#include "common/value.h"
+#include "playbook/playbook.h"
+
+namespace leadgate {
+
+// 0.5 ^ (dt / half_life); 1 without a half-life.
+double DecayFactor(const Playbook& pb, Micros dt);
+
+struct ExplanationLine {
+  std::string rule;
+  std::string kind;  // "fit", "engagement", "cap"
+  int64_t count = 0;
+  double points = 0;
+};
+
+// The engagement accumulator of one lead under one playbook version. Activities
+// must be added in timeline order (timestamp, messageId).
+class EngagementState {
+ public:
+  explicit EngagementState(const Playbook* pb = nullptr);
+  void Reset(const Playbook* pb);
+  // Scores one activity. `fields` are the lead's typed traits at that moment.
+  void Add(std::string_view name, const Props& props, Micros ts, const FieldValue* fields,
+           MatchCache* cache);
+  // Raw (uncapped) engagement at time t >= the last activity.
+  double RawAt(Micros t) const;
+  // Capped engagement at t.
+  double At(Micros t) const;
+  // Per-rule lines at t, in playbook order, for rules that counted something;
+  // plus a "cap" line when the cap cut.
+  void Explain(Micros t, std::vector<ExplanationLine>* out) const;
+  int64_t activities() const { return activities_; }
+
+ private:
+  struct RuleAcc {
+    double sum = 0;
+    Micros ref = 0;
+    int64_t count = 0;
+    std::deque<Micros> window;
+  };
+  const Playbook* pb_;
+  std::vector<RuleAcc> rules_;
+  double total_ = 0;
+  Micros total_ref_ = 0;
+  int64_t activities_ = 0;
+};
+
+// Fit rules that hold on these traits, summed; lines appended when out != null.
+double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out);
+
+}  // namespace leadgate

@@ -1,0 +1,266 @@
+#include "ingest/jsonl.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <simdjson.h>
+
+namespace leadgate {
+namespace {
+
+void AppendCanonical(simdjson::dom::element e, std::string* out) {
+  using T = simdjson::dom::element_type;
+  switch (e.type()) {
+    case T::OBJECT: {
+      std::vector<std::pair<std::string_view, simdjson::dom::element>> kv;
+      simdjson::dom::object obj;
+      if (e.get_object().get(obj)) return;
+      for (auto field : obj) kv.emplace_back(field.key, field.value);
+      std::sort(kv.begin(), kv.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      *out += '{';
+      for (size_t i = 0; i < kv.size(); ++i) {
+        if (i) *out += ',';
+        *out += JsonEscape(kv[i].first);
+        *out += ':';
+        AppendCanonical(kv[i].second, out);
+      }
+      *out += '}';
+      break;
+    }
+    case T::ARRAY: {
+      *out += '[';
+      bool first = true;
+      simdjson::dom::array arr;
+      if (e.get_array().get(arr)) return;
+      for (auto v : arr) {
+        if (!first) *out += ',';
+        first = false;
+        AppendCanonical(v, out);
+      }
+      *out += ']';
+      break;
+    }
+    case T::STRING:
+      *out += JsonEscape(e.get_string().value_unsafe());
+      break;
+    case T::INT64:
+      *out += std::to_string(e.get_int64().value_unsafe());
+      break;
+    case T::UINT64:
+      *out += std::to_string(e.get_uint64().value_unsafe());
+      break;
+    case T::DOUBLE:
+      *out += FormatNumber(e.get_double().value_unsafe());
+      break;
+    case T::BOOL:
+      *out += e.get_bool().value_unsafe() ? "true" : "false";
+      break;
+    case T::NULL_VALUE:
+      *out += "null";
+      break;
+  }
+}
+
+Value ToValue(simdjson::dom::element e) {
+  using T = simdjson::dom::element_type;
+  switch (e.type()) {
+    case T::STRING:
+      return Value::String(std::string(e.get_string().value_unsafe()));
+    case T::INT64:
+      return Value::Number(static_cast<double>(e.get_int64().value_unsafe()));
+    case T::UINT64:
+      return Value::Number(static_cast<double>(e.get_uint64().value_unsafe()));
+    case T::DOUBLE:
+      return Value::Number(e.get_double().value_unsafe());
+    case T::BOOL:
+      return Value::Bool(e.get_bool().value_unsafe());
+    case T::NULL_VALUE:
+      return Value::Null();
+    default: {
+      std::string s;
+      AppendCanonical(e, &s);
+      return Value::Nested(std::move(s));
+    }
+  }
+}
+
+Status ReadObject(simdjson::dom::element el, Props* out) {
+  simdjson::dom::object obj;
+  if (el.get_object().get(obj)) return Status::Invalid("expected a JSON object");
+  for (auto field : obj) {
+    std::string key(field.key);
+    Value v = ToValue(field.value);
+    auto it = std::find_if(out->begin(), out->end(), [&](const auto& p) { return p.first == key; });
+    if (it != out->end()) {
+      it->second = std::move(v);  // duplicate key: the last one wins, as in most parsers
+    } else {
+      out->emplace_back(std::move(key), std::move(v));
+    }
+  }
+  return Status::Ok();
+}
+
+const char* TypeName(simdjson::dom::element_type t) {
+  using T = simdjson::dom::element_type;
+  switch (t) {
+    case T::OBJECT:
+      return "an object";
+    case T::ARRAY:
+      return "an array";
+    case T::STRING:
+      return "a string";
+    case T::INT64:
+    case T::UINT64:
+    case T::DOUBLE:
+      return "a number";
+    case T::BOOL:
+      return "a boolean";
+    case T::NULL_VALUE:
+      return "null";
+  }
+  return "a value";
+}
+
+thread_local simdjson::dom::parser tl_parser;
+
+}  // namespace
+
+std::string HashHex(std::string_view bytes) {
+  static const bool init = sodium_init() >= 0;
+  (void)init;
+  unsigned char out[16];
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size(), nullptr, 0);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(32);
+  for (unsigned char c : out) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  return hex;
+}
+
+Status ParseEvent(std::string_view json, Event* out) {
+  simdjson::dom::element root;
+  auto err = tl_parser.parse(json.data(), json.size(), true).get(root);
+  if (err) {
+    return Status::Invalid(std::string("not valid JSON (") + simdjson::error_message(err) + ")");
+  }
+  if (!root.is_object()) {
+    return Status::Invalid(std::string("an event must be a JSON object, not ") +
+                           TypeName(root.type()));
+  }
+  auto get = [&](const char* key, simdjson::dom::element* el) {
+    return root[key].get(*el) == simdjson::SUCCESS;
+  };
+  auto need_string = [&](const char* key, std::string_view* sv, bool required) -> Status {
+    simdjson::dom::element el;
+    if (!get(key, &el) || (!required && el.is_null())) {
+      if (required) return Status::Invalid(std::string("missing required key '") + key + "'");
+      return Status::Ok();
+    }
+    if (!el.is_string()) {
+      return Status::Invalid(std::string("'") + key + "' must be a string, not " +
+                             TypeName(el.type()));
+    }
+    *sv = el.get_string().value_unsafe();
+    return Status::Ok();
+  };
+  std::string_view type, user, ts, mid;
+  if (Status s = need_string("type", &type, true); !s.ok()) return s;
+  if (Status s = need_string("userId", &user, true); !s.ok()) return s;
+  if (TrimSpaces(user).empty()) return Status::Invalid("'userId' must not be empty");
+  if (Status s = need_string("timestamp", &ts, true); !s.ok()) return s;
+  if (Status s = need_string("messageId", &mid, false); !s.ok()) return s;
+  auto t = ParseRfc3339(ts);
+  if (!t) {
+    return Status::Invalid("'timestamp' \"" + std::string(ts) +
+                           "\" is not an RFC 3339 time (like 2026-03-01T10:00:00Z)");
+  }
+  out->lead_id = std::string(user);
+  out->ts = *t;
+  out->props.clear();
+  const char* bag = "properties";
+  if (type == "identify") {
+    out->type = EventType::kIdentify;
+    out->name = "identify";
+    bag = "traits";
+  } else if (type == "track") {
+    out->type = EventType::kTrack;
+    std::string_view ev;
+    if (Status s = need_string("event", &ev, true); !s.ok()) return s;
+    if (ev.empty()) return Status::Invalid("'event' must be a non-empty string");
+    out->name = std::string(ev);
+  } else if (type == "page") {
+    out->type = EventType::kPage;
+    out->name = "page_view";
+  } else if (type == "group" || type == "alias" || type == "screen") {
+    out->type = EventType::kOther;
+    out->name = std::string(type);
+    bag = type == "group" ? "traits" : "properties";
+  } else {
+    return Status::Invalid("unknown event type '" + std::string(type) +
+                           "' (expected identify, track, page, group, alias or screen)");
+  }
+  simdjson::dom::element props;
+  if (get(bag, &props) && !props.is_null()) {
+    if (!props.is_object()) {
+      return Status::Invalid(std::string("'") + bag + "' must be an object, not " +
+                             TypeName(props.type()));
+    }
+    if (Status s = ReadObject(props, &out->props); !s.ok()) return s;
+  }
+  if (out->type == EventType::kPage) {
+    std::string_view name;
+    bool has_name = false;
+    simdjson::dom::element el;
+    if (get("name", &el) && !el.is_null()) {
+      if (!el.is_string()) {
+        return Status::Invalid(std::string("'name' must be a string, not ") + TypeName(el.type()));
+      }
+      name = el.get_string().value_unsafe();
+      has_name = true;
+    }
+    if (has_name) {
+      auto it = std::find_if(out->props.begin(), out->props.end(),
+                             [](const auto& p) { return p.first == "name"; });
+      if (it != out->props.end()) {
+        it->second = Value::String(std::string(name));
+      } else {
+        out->props.emplace_back("name", Value::String(std::string(name)));
+      }
+    }
+  }
+  if (!mid.empty()) {
+    out->message_id = std::string(mid);
+  } else {
+    std::string canon;
+    AppendCanonical(root, &canon);
+    out->message_id = "h-" + HashHex(canon);
+  }
+  return Status::Ok();
+}
+
+std::string PropsToJson(const Props& props) {
+  std::string out = "{";
+  for (size_t i = 0; i < props.size(); ++i) {
+    if (i) out += ',';
+    out += JsonEscape(props[i].first);
+    out += ':';
+    out += props[i].second.ToJson();
+  }
+  out += '}';
+  return out;
+}
+
+Status PropsFromJson(std::string_view json, Props* out) {
+  simdjson::dom::element root;
+  auto err = tl_parser.parse(json.data(), json.size(), true).get(root);
+  if (err || !root.is_object()) return Status::Internal("stored event body is not a JSON object");
+  out->clear();
+  return ReadObject(root, out);
+}
+
+}  // namespace leadgate

@@ -1,0 +1,25 @@
+// Events in the Segment tracking format (identify/track/page; group/alias/
+// screen stored, ignored by scoring), one JSON object a line. Validation per
+// shared/spec/inputs.md: each bad line is rejected with its number and why.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "fold/timeline.h"
+
+namespace leadgate {
+
+// Parses one JSON event (a line, or an element of an HTTP batch). On success
+// fills `out` (messageId derived from the canonical content when absent).
+Status ParseEvent(std::string_view json, Event* out);
+
+// Props <-> the JSON object text stored in the log.
+std::string PropsToJson(const Props& props);
+Status PropsFromJson(std::string_view json, Props* out);
+
+// A stable hex digest of bytes (BLAKE2b-128 via libsodium).
+std::string HashHex(std::string_view bytes);
+
+}  // namespace leadgate

@@ -1,0 +1,91 @@
+// The embedded store (SQLite, WAL): the append-only log of events and actions
+// is the truth; the projections (leads, history) are derived and rebuildable.
+// Schema migrations are versioned (docs/storage.md).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "fold/fold.h"
+#include "fold/timeline.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace leadgate {
+
+struct UserRecord {
+  std::string name;
+  Role role;
+};
+
+// The projection row of one lead: enough for queue without refolding.
+struct LeadRow {
+  std::string id;
+  Stage stage;
+  double fit = 0;
+  double eng_sum = 0;  // uncapped engagement at eng_ref
+  Micros eng_ref = 0;
+  Micros last_at = 0;
+  std::optional<std::string> owner;
+};
+
+class Store {
+ public:
+  ~Store();
+  // Opens an existing store (create=false) or creates a new one (create=true;
+  // refuses when the file exists).
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create);
+
+  Status Begin();
+  Status Commit();
+  void Rollback();
+
+  // Playbook versions, oldest first.
+  Result<std::vector<PlaybookVersion>> Playbooks();
+  Status AddPlaybook(int64_t version, Micros applied_at, const std::string& source,
+                     const std::string& file);
+
+  Status AddUser(const std::string& name, Role role);
+  Result<std::optional<UserRecord>> GetUser(const std::string& name);
+  Result<std::vector<UserRecord>> Users();
+
+  // Appends an event unless its messageId is stored; returns whether it was new.
+  Result<bool> InsertEvent(const Event& e);
+  Result<int64_t> InsertAction(const Action& a);
+  Status MarkDirty(const std::string& lead_id);
+  Status MarkAllDirty();
+
+  // The lead's whole log.
+  Status LoadLead(const std::string& id, std::vector<Event>* events, std::vector<Action>* actions);
+  // Streams every dirty lead's log (all=true: every lead's), ordered by lead id.
+  Status ForEachLead(bool all,
+      const std::function<Status(const std::string& id, std::vector<Event>& events,
+                                 std::vector<Action>& actions)>& fn);
+  Status ClearDirty();
+  Result<int64_t> DirtyCount();
+
+  Status SaveProjection(const LeadState& s);
+  Status DeleteProjection(const std::string& id);
+  // Open leads in projection order of their score upper bound, for queue.
+  Status ScanLeads(bool open_only, const std::function<bool(const LeadRow&)>& fn);
+  Result<std::vector<std::string>> AllLeadIds();
+  Result<Micros> MaxPointTime();  // latest event/action/apply timestamp in the log
+  Result<int64_t> CountEvents();
+
+  SQLite::Database& db() { return *db_; }
+
+ private:
+  Store() = default;
+  Status Migrate();
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<SQLite::Statement> insert_event_, mark_dirty_;
+};
+
+}  // namespace leadgate
