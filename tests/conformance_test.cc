@@ -29,23 +29,28 @@ void CompareShow(const Json& got, const Json& want, const Json& fields, const st
   if (got.value("id", "") != want["id"]) diff("id", got["id"], want["id"]);
   if (got["stage"] != want["stage"]) diff("stage", got["stage"], want["stage"]);
   for (const char* k : {"fit", "engagement", "total"}) {
-    if (!Near(got["score"][k], want["score"][k])) diff(std::string("score.") + k, got["score"][k], want["score"][k]);
+    if (!Near(got["score"][k], want["score"][k]))
+      diff(std::string("score.") + k, got["score"][k], want["score"][k]);
   }
   // Explanation as a set; entries that round to 0 may be absent.
-  auto key = [](const Json& e) { return e["rule"].get<std::string>() + "/" + e["kind"].get<std::string>(); };
+  auto key = [](const Json& e) {
+    return e["rule"].get<std::string>() + "/" + e["kind"].get<std::string>();
+  };
   std::map<std::string, Json> g, w;
   for (const auto& e : got["explanation"]) g[key(e)] = e;
   for (const auto& e : want["explanation"]) w[key(e)] = e;
   for (const auto& [k, e] : w) {
     auto it = g.find(k);
     if (it == g.end()) {
-      if (std::fabs(e["points"].get<double>()) >= 0.005) diff("explanation missing " + k, nullptr, e);
+      if (std::fabs(e["points"].get<double>()) >= 0.005)
+        diff("explanation missing " + k, nullptr, e);
     } else if (it->second["count"] != e["count"] || !Near(it->second["points"], e["points"])) {
       diff("explanation " + k, it->second, e);
     }
   }
   for (const auto& [k, e] : g) {
-    if (!w.count(k) && std::fabs(e["points"].get<double>()) >= 0.005) diff("explanation extra " + k, e, nullptr);
+    if (!w.count(k) && std::fabs(e["points"].get<double>()) >= 0.005)
+      diff("explanation extra " + k, e, nullptr);
   }
   for (const auto& f : fields) {
     std::string name = f.get<std::string>();
@@ -56,8 +61,10 @@ void CompareShow(const Json& got, const Json& want, const Json& fields, const st
   if (want["bant"].is_null() != got["bant"].is_null()) {
     diff("bant", got["bant"], want["bant"]);
   } else if (!want["bant"].is_null()) {
-    for (const char* k : {"budget", "authority", "need", "timeline", "current_solution", "by", "at", "passes"}) {
-      if (got["bant"][k] != want["bant"][k]) diff(std::string("bant.") + k, got["bant"][k], want["bant"][k]);
+    for (const char* k :
+         {"budget", "authority", "need", "timeline", "current_solution", "by", "at", "passes"}) {
+      if (got["bant"][k] != want["bant"][k])
+        diff(std::string("bant.") + k, got["bant"][k], want["bant"][k]);
     }
   }
   const Json& gh = got["history"];
@@ -67,7 +74,8 @@ void CompareShow(const Json& got, const Json& want, const Json& fields, const st
   } else {
     for (size_t i = 0; i < wh.size(); ++i) {
       for (const char* k : {"from", "to", "by", "at", "reason", "rule", "exception"}) {
-        if (gh[i][k] != wh[i][k]) diff("history[" + std::to_string(i) + "]." + k, gh[i][k], wh[i][k]);
+        if (gh[i][k] != wh[i][k])
+          diff("history[" + std::to_string(i) + "]." + k, gh[i][k], wh[i][k]);
       }
     }
   }
@@ -83,8 +91,8 @@ void RunScenario(const fs::path& dir) {
     std::vector<std::string> args = {"--db", db};
     for (const auto& a : ops[i]["argv"]) args.push_back(a.get<std::string>());
     RunResult r = RunLeadgate(args, dir.string());
-    std::string ctx = dir.filename().string() + " op " + std::to_string(i) + " (" +
-                      ops[i]["argv"].dump() + ")";
+    std::string ctx =
+        dir.filename().string() + " op " + std::to_string(i) + " (" + ops[i]["argv"].dump() + ")";
     int want_exit = expected["exit"][i].get<int>();
     if (r.exit_code != want_exit) {
       diffs.push_back(ctx + " exit: got " + std::to_string(r.exit_code) + ", want " +
@@ -105,23 +113,29 @@ void RunScenario(const fs::path& dir) {
       std::vector<std::string> g, w;
       for (const auto& e : got) g.push_back(e["id"]);
       for (const auto& e : want) w.push_back(e["id"]);
-      if (g != w) diffs.push_back(ctx + " queue order: got " + Json(g).dump() + ", want " + Json(w).dump());
+      if (g != w)
+        diffs.push_back(ctx + " queue order: got " + Json(g).dump() + ", want " + Json(w).dump());
       for (size_t j = 0; j < std::min(got.size(), want.size()); ++j) {
         if (got[j]["stage"] != want[j]["stage"] || !Near(got[j]["total"], want[j]["total"])) {
-          diffs.push_back(ctx + " queue row " + std::to_string(j) + ": got " + got[j].dump() + ", want " + want[j].dump());
+          diffs.push_back(ctx + " queue row " + std::to_string(j) + ": got " + got[j].dump() +
+                          ", want " + want[j].dump());
         }
       }
     } else if (cmd == "sla") {
       for (const char* f : {"limit_seconds", "breaches", "met"}) {
-        if (got[f] != want[f]) diffs.push_back(ctx + " sla." + f + ": got " + got[f].dump() + ", want " + want[f].dump());
+        if (got[f] != want[f])
+          diffs.push_back(ctx + " sla." + f + ": got " + got[f].dump() + ", want " +
+                          want[f].dump());
       }
       if (!Near(got["median_response_seconds"], want["median_response_seconds"])) {
-        diffs.push_back(ctx + " sla.median: got " + got["median_response_seconds"].dump() + ", want " + want["median_response_seconds"].dump());
+        diffs.push_back(ctx + " sla.median: got " + got["median_response_seconds"].dump() +
+                        ", want " + want["median_response_seconds"].dump());
       }
       Json go = got["open"], wo = want["open"];
       bool same = go.size() == wo.size();
       for (size_t j = 0; same && j < wo.size(); ++j) {
-        for (const char* f : {"id", "mql_at", "due", "overdue_seconds"}) same = same && go[j][f] == wo[j][f];
+        for (const char* f : {"id", "mql_at", "due", "overdue_seconds"})
+          same = same && go[j][f] == wo[j][f];
       }
       if (!same) diffs.push_back(ctx + " sla.open: got " + go.dump() + ", want " + wo.dump());
     }
@@ -133,7 +147,8 @@ TEST(Conformance, AllScenarios) {
   std::string shared = SharedDir();
   fs::path root = fs::path(shared) / "spec" / "conformance";
   if (shared.empty() || !fs::exists(root)) {
-    GTEST_SKIP() << "shared/spec/conformance not found next to the project: conformance scenarios skipped";
+    GTEST_SKIP()
+        << "shared/spec/conformance not found next to the project: conformance scenarios skipped";
   }
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(root)) {

@@ -23,7 +23,8 @@ std::string Slurp(int fd) {
 RunResult RunLeadgate(const std::vector<std::string>& args, const std::string& cwd,
                       const std::string& stdin_data) {
   TempDir io;
-  std::string in_path = io.File("stdin"), out_path = io.File("stdout"), err_path = io.File("stderr");
+  std::string in_path = io.File("stdin"), out_path = io.File("stdout"),
+              err_path = io.File("stderr");
   io.Write("stdin", stdin_data);
   pid_t pid = fork();
   if (pid == 0) {

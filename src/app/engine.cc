@@ -1,5 +1,7 @@
 #include "app/engine.h"
 
+#include <SQLiteCpp/Database.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -10,8 +12,6 @@
 
 #include "ingest/csv.h"
 #include "ingest/jsonl.h"
-
-#include <SQLiteCpp/Database.h>
 
 namespace leadgate {
 namespace {
@@ -34,7 +34,8 @@ std::vector<const Action*> Ptrs(const std::vector<Action>& v) {
 
 void AddError(IngestReport* r, std::string where, int64_t line, std::string reason) {
   ++r->rejected;
-  if (r->errors.size() < kMaxErrorsKept) r->errors.push_back({std::move(where), line, std::move(reason)});
+  if (r->errors.size() < kMaxErrorsKept)
+    r->errors.push_back({std::move(where), line, std::move(reason)});
 }
 
 }  // namespace
@@ -196,8 +197,7 @@ Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hi
 }
 
 Status Engine::ImportLeads(const std::string& path, const std::string& id_column,
-                           std::optional<Micros> at, std::ostream* rejects,
-                           IngestReport* report) {
+                           std::optional<Micros> at, std::ostream* rejects, IngestReport* report) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::Invalid(path + ": cannot open the file");
   std::stringstream ss;
@@ -274,7 +274,8 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
     if (!inner.ok()) return inner;
     return Status::Invalid(path + ": " + st.message());
   }
-  if (header.empty()) return Status::Invalid(path + ": the file is empty (a header row is required)");
+  if (header.empty())
+    return Status::Invalid(path + ": the file is empty (a header row is required)");
   if (Status s = IngestEvents(batch, report); !s.ok()) return s;
   if (Status s = store_->Begin(); !s.ok()) return s;
   Status s = RefreshDirty();
@@ -378,9 +379,8 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at) {
   r.state = Fold(lead, Ptrs(r.events), Ptrs(r.actions), versions_, opts);
   if (!r.state.exists) {
     if (r.events.empty()) return Status::NotFound("no lead '" + lead + "' in this store");
-    return Status::NotFound("lead '" + lead + "' has no events at or before " +
-                            FormatRfc3339(at) + " (its first is at " +
-                            FormatRfc3339(r.events.front().ts) + ")");
+    return Status::NotFound("lead '" + lead + "' has no events at or before " + FormatRfc3339(at) +
+                            " (its first is at " + FormatRfc3339(r.events.front().ts) + ")");
   }
   std::erase_if(r.events, [&](const Event& e) { return e.ts > at; });
   std::erase_if(r.actions, [&](const Action& a) { return a.ts > at; });
@@ -399,8 +399,7 @@ Status Engine::FoldAll(Micros at, const std::function<Status(const LeadState&)>&
       });
 }
 
-Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stage,
-                                            int64_t limit) {
+Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stage, int64_t limit) {
   if (limit <= 0) limit = INT64_MAX;
   auto better = [](const QueueRow& a, const QueueRow& b) {
     if (a.total != b.total) return a.total > b.total;

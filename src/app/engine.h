@@ -73,8 +73,8 @@ class Engine {
   Status ApplyPlaybook(const std::string& path, Micros at, int64_t* version);
   Status AddUser(const std::string& name, const std::string& role);
   // Ingests JSONL from `in`; `name` is used in error messages.
-  Status Ingest(std::istream& in, const std::string& name, int64_t size_hint,
-                std::ostream* rejects, ProgressSink* progress, IngestReport* report);
+  Status Ingest(std::istream& in, const std::string& name, int64_t size_hint, std::ostream* rejects,
+                ProgressSink* progress, IngestReport* report);
   // Ingests already-parsed events (HTTP, tests); durable on return.
   Status IngestEvents(const std::vector<Event>& events, IngestReport* report);
   Status ImportLeads(const std::string& path, const std::string& id_column,

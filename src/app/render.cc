@@ -64,7 +64,8 @@ std::string Describe(const Event& e) {
     case EventType::kPage: {
       std::string url = prop("url");
       std::string name = prop("name");
-      return "visited " + (url.empty() ? name : url) + (name.empty() || url.empty() ? "" : " (" + name + ")");
+      return "visited " + (url.empty() ? name : url) +
+             (name.empty() || url.empty() ? "" : " (" + name + ")");
     }
     case EventType::kTrack: {
       std::string s = e.name;
@@ -90,12 +91,12 @@ Json ShowJson(const ShowResult& r) {
   Json j;
   j["id"] = s.id;
   j["stage"] = StageName(s.stage);
-  j["score"] = {{"fit", Round2(s.fit)},
-                {"engagement", Round2(s.engagement)},
-                {"total", Round2(s.total)}};
+  j["score"] = {
+      {"fit", Round2(s.fit)}, {"engagement", Round2(s.engagement)}, {"total", Round2(s.total)}};
   Json ex = Json::array();
   for (const auto& l : s.explanation) {
-    ex.push_back({{"rule", l.rule}, {"kind", l.kind}, {"count", l.count}, {"points", Round2(l.points)}});
+    ex.push_back(
+        {{"rule", l.rule}, {"kind", l.kind}, {"count", l.count}, {"points", Round2(l.points)}});
   }
   j["explanation"] = ex;
   Json traits = Json::object();
@@ -131,10 +132,11 @@ Json ShowJson(const ShowResult& r) {
   j["owner"] = OptJson(s.owner);
   Json clocks = Json::array();
   for (const auto& c : s.clocks) {
-    clocks.push_back({{"mql_at", FormatRfc3339(c.mql_at)},
-                      {"due", FormatRfc3339(c.due)},
-                      {"responded_at", c.responded_at ? Json(FormatRfc3339(*c.responded_at)) : Json(nullptr)},
-                      {"responded_by", OptJson(c.responded_by)}});
+    clocks.push_back(
+        {{"mql_at", FormatRfc3339(c.mql_at)},
+         {"due", FormatRfc3339(c.due)},
+         {"responded_at", c.responded_at ? Json(FormatRfc3339(*c.responded_at)) : Json(nullptr)},
+         {"responded_by", OptJson(c.responded_by)}});
   }
   j["sla"] = clocks;
   j["events"] = r.events.size();
@@ -177,7 +179,8 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
   std::string name = TraitText(s, "first_name") + " " + TraitText(s, "last_name");
   if (TrimSpaces(name).empty()) name = TraitText(s, "name");
   std::string title = TraitText(s, "job_title"), company = TraitText(s, "company");
-  out += Paint(color, "1", s.id + (TrimSpaces(name).empty() ? "" : "  " + std::string(TrimSpaces(name))));
+  out += Paint(color, "1",
+               s.id + (TrimSpaces(name).empty() ? "" : "  " + std::string(TrimSpaces(name))));
   if (!title.empty() || !company.empty()) {
     out += "  —  " + title + (company.empty() ? "" : (title.empty() ? "" : " at ") + company);
   }
@@ -203,8 +206,9 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
                        b.budget.value_or("-"), b.authority.value_or("-"), b.need.value_or(""),
                        b.timeline.value_or("-"),
                        b.current_solution ? ", today uses " + *b.current_solution : "");
-    out += fmt::format("  from {} at {}: {}\n", b.by, FormatRfc3339(b.at),
-                       s.bant_passes ? Paint(color, "32", "passes") : Paint(color, "33", "does not pass"));
+    out += fmt::format(
+        "  from {} at {}: {}\n", b.by, FormatRfc3339(b.at),
+        s.bant_passes ? Paint(color, "32", "passes") : Paint(color, "33", "does not pass"));
   }
   out += "\nJourney\n";
   size_t shown = 0;
@@ -215,8 +219,9 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
     out += fmt::format("  {}  {}\n", FormatRfc3339(e.ts), Describe(e));
   }
   for (const auto& a : r.actions) {
-    out += fmt::format("  {}  {} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind), a.by,
-                       a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
+    out +=
+        fmt::format("  {}  {} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind), a.by,
+                    a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
   }
   out += "\nStage history\n";
   if (s.history.empty()) out += "  still a new lead\n";
@@ -234,7 +239,8 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
                            *c.responded_at > c.due ? Paint(color, "31", " (breach)") : "");
       } else {
         out += fmt::format("  MQL {} waiting, due {}{}\n", FormatRfc3339(c.mql_at),
-                           FormatRfc3339(c.due), r.as_of > c.due ? Paint(color, "31", " (breached)") : "");
+                           FormatRfc3339(c.due),
+                           r.as_of > c.due ? Paint(color, "31", " (breached)") : "");
       }
     }
   }
@@ -250,8 +256,9 @@ std::string QueueText(const std::vector<QueueRow>& rows, Micros at, bool color) 
                                 rows.size() == 1 ? "" : "s");
   size_t w = 4;
   for (const auto& r : rows) w = std::max(w, r.id.size());
-  out += Paint(color, "1", fmt::format("{:>4}  {:<{}}  {:<12} {:>8} {:>11} {:>8}  {}", "#", "lead", w,
-                                       "stage", "fit", "engagement", "total", "owner")) +
+  out += Paint(color, "1",
+               fmt::format("{:>4}  {:<{}}  {:<12} {:>8} {:>11} {:>8}  {}", "#", "lead", w, "stage",
+                           "fit", "engagement", "total", "owner")) +
          "\n";
   int i = 0;
   for (const auto& r : rows) {
@@ -270,11 +277,10 @@ std::string SlaText(const SlaReport& r, Micros at, bool color) {
   if (!r.open.empty()) {
     out += "\nWaiting for a first response (most overdue first)\n";
     for (const auto& o : r.open) {
-      out += fmt::format("  {:<12} MQL {}  due {}  {}\n", o.id, FormatRfc3339(o.mql_at),
-                         FormatRfc3339(o.due),
-                         o.overdue_seconds > 0
-                             ? Paint(color, "31", fmt::format("{}s overdue", o.overdue_seconds))
-                             : fmt::format("{}s left", -o.overdue_seconds));
+      out += fmt::format(
+          "  {:<12} MQL {}  due {}  {}\n", o.id, FormatRfc3339(o.mql_at), FormatRfc3339(o.due),
+          o.overdue_seconds > 0 ? Paint(color, "31", fmt::format("{}s overdue", o.overdue_seconds))
+                                : fmt::format("{}s left", -o.overdue_seconds));
     }
   }
   return out;

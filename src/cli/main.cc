@@ -40,7 +40,8 @@ struct AtOption {
     if (text.empty()) return NowMicros();
     auto t = ParseDateOrTime(text);
     if (!t) {
-      return Status::Usage("--at '" + text + "' is not an RFC 3339 time (like 2026-03-01T10:00:00Z)");
+      return Status::Usage("--at '" + text +
+                           "' is not an RFC 3339 time (like 2026-03-01T10:00:00Z)");
     }
     return *t;
   }
@@ -80,7 +81,8 @@ int Main(int argc, char** argv) {
   // playbook
   auto* pbc = app.add_subcommand("playbook", "check, apply and list playbook versions");
   pbc->require_subcommand(1);
-  auto* check = pbc->add_subcommand("check", "validate a playbook file (for CI); exit 1 when invalid");
+  auto* check =
+      pbc->add_subcommand("check", "validate a playbook file (for CI); exit 1 when invalid");
   std::string check_file;
   check->add_option("FILE", check_file, "playbook YAML")->required();
   check->callback([&] {
@@ -92,7 +94,8 @@ int Main(int argc, char** argv) {
     }
     rc = ExitFor(pb.status());
   });
-  auto* apply = pbc->add_subcommand("apply", "make a playbook the next version, in force from --at");
+  auto* apply =
+      pbc->add_subcommand("apply", "make a playbook the next version, in force from --at");
   std::string apply_file;
   AtOption apply_at;
   apply->add_option("FILE", apply_file, "playbook YAML")->required();
@@ -104,7 +107,8 @@ int Main(int argc, char** argv) {
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     int64_t v = 0;
     Status s = (*e)->ApplyPlaybook(apply_file, *at, &v);
-    if (s.ok()) std::cout << "playbook version " << v << " in force from " << FormatRfc3339(*at) << "\n";
+    if (s.ok())
+      std::cout << "playbook version " << v << " in force from " << FormatRfc3339(*at) << "\n";
     rc = ExitFor(s);
   });
   auto* pblist = pbc->add_subcommand("list", "list playbook versions");
@@ -171,7 +175,8 @@ int Main(int argc, char** argv) {
   });
 
   // ingest
-  auto* ing = app.add_subcommand("ingest", "store events (Segment JSONL) and rescore the leads they touch");
+  auto* ing =
+      app.add_subcommand("ingest", "store events (Segment JSONL) and rescore the leads they touch");
   std::string ing_file, ing_rejects;
   ing->add_option("FILE", ing_file, "JSONL file, or - for standard input")->required();
   ing->add_option("--rejects", ing_rejects, "write rejected lines to this file");
@@ -216,7 +221,8 @@ int Main(int argc, char** argv) {
   act->add_option("--reason", reason, "why (reject, override, lose, disqualify, reopen)");
   act->add_option("--channel", channel, "touch: call, email or meeting");
   act->add_option("--budget", budget, "qualify: confirmed, unconfirmed or none");
-  act->add_option("--authority", authority, "qualify: decision_maker, influencer, researcher or unknown");
+  act->add_option("--authority", authority,
+                  "qualify: decision_maker, influencer, researcher or unknown");
   act->add_option("--need", need, "qualify: the need, in words");
   act->add_option("--timeline", timeline, "qualify: expected decision date (YYYY-MM-DD)");
   act->add_option("--current-solution", current, "qualify: what they use today");
@@ -224,7 +230,8 @@ int Main(int argc, char** argv) {
     auto at = act_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
     req.at = *at;
-    auto opt = [](CLI::App* a, const char* name, const std::string& v) -> std::optional<std::string> {
+    auto opt = [](CLI::App* a, const char* name,
+                  const std::string& v) -> std::optional<std::string> {
       if (a->count(name) == 0) return std::nullopt;
       return v;
     };
@@ -244,7 +251,8 @@ int Main(int argc, char** argv) {
   });
 
   // show
-  auto* show = app.add_subcommand("show", "a lead's dossier: scores explained, BANT, journey, history");
+  auto* show =
+      app.add_subcommand("show", "a lead's dossier: scores explained, BANT, journey, history");
   std::string show_lead;
   AtOption show_at;
   bool show_json = false;
@@ -272,7 +280,8 @@ int Main(int argc, char** argv) {
   int64_t q_limit = 0;
   bool q_json = false;
   queue->add_option("--at", q_at.text, "as of this time (RFC 3339), default now");
-  queue->add_option("--stage", q_stage, "keep one stage (lead, mql, sal, sql, opportunity, nurture)");
+  queue->add_option("--stage", q_stage,
+                    "keep one stage (lead, mql, sal, sql, opportunity, nurture)");
   queue->add_option("--limit", q_limit, "keep the first N")->check(CLI::NonNegativeNumber);
   queue->add_flag("--json", q_json, "the JSON contract of cli.md");
   queue->callback([&] {
@@ -315,7 +324,8 @@ int Main(int argc, char** argv) {
   });
 
   // rebuild
-  auto* rebuild = app.add_subcommand("rebuild", "refold every lead from the log into the projections");
+  auto* rebuild =
+      app.add_subcommand("rebuild", "refold every lead from the log into the projections");
   rebuild->callback([&] {
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));

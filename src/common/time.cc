@@ -25,8 +25,8 @@ unsigned DaysInMonth(int64_t y, int64_t m) {
 
 std::optional<Micros> ParseDate(std::string_view s, size_t* consumed) {
   int64_t y, m, d;
-  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &m) ||
-      s[7] != '-' || !Digits(s, 8, 2, &d)) {
+  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &m) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d)) {
     return std::nullopt;
   }
   if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return std::nullopt;

@@ -128,8 +128,8 @@ class Folder {
       case Stage::kSql:
       case Stage::kOpportunity:
         s_.warnings.push_back("disqualify rule '" + r.id + "' (" + r.reason + ") fired at " +
-                              FormatRfc3339(ts) + " while the lead was in " +
-                              StageName(s_.stage) + ": recorded as a warning only");
+                              FormatRfc3339(ts) + " while the lead was in " + StageName(s_.stage) +
+                              ": recorded as a warning only");
         break;
       default:
         break;
@@ -237,8 +237,8 @@ class Folder {
     }
     if (!why.empty()) {
       s_.skipped_actions.emplace_back(a.seq, why);
-      s_.warnings.push_back("action '" + std::string(ActionName(a.kind)) + "' by " + a.by +
-                            " at " + FormatRfc3339(a.ts) + " was skipped: " + why);
+      s_.warnings.push_back("action '" + std::string(ActionName(a.kind)) + "' by " + a.by + " at " +
+                            FormatRfc3339(a.ts) + " was skipped: " + why);
       return;
     }
     s_.last_at = a.ts;
@@ -305,8 +305,8 @@ class Folder {
     if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
     for (size_t i = 0; i < p.fields.size(); ++i) {
       if (s_.fields[i].state == FieldValue::State::kBad) {
-        s_.warnings.push_back("trait '" + p.fields[i].name + "' = " +
-                              s_.traits[p.fields[i].name].ToJson() + " is not a " +
+        s_.warnings.push_back("trait '" + p.fields[i].name +
+                              "' = " + s_.traits[p.fields[i].name].ToJson() + " is not a " +
                               FieldTypeName(p.fields[i].type) +
                               ": every condition on it is false until it is corrected");
       }
@@ -347,8 +347,8 @@ std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb)
   using AK = ActionKind;
   const std::string name = ActionName(a.kind);
   bool manager_only = a.kind == AK::kOverride || a.kind == AK::kReopen;
-  bool role_ok = a.role == Role::kManager || a.role == Role::kAdmin ||
-                 (a.role == Role::kRep && !manager_only);
+  bool role_ok =
+      a.role == Role::kManager || a.role == Role::kAdmin || (a.role == Role::kRep && !manager_only);
   if (!role_ok) {
     return std::string("role rule: '") + name + "' may be taken by " +
            (manager_only ? "a manager" : "a rep or a manager") + ", and " + a.by + " is " +
@@ -402,7 +402,8 @@ std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb)
       if (Blank(a.reason)) return "needs rule: '" + name + "' needs a reason (--reason)";
       break;
     case AK::kTouch:
-      if (!a.channel || (*a.channel != "call" && *a.channel != "email" && *a.channel != "meeting")) {
+      if (!a.channel ||
+          (*a.channel != "call" && *a.channel != "email" && *a.channel != "meeting")) {
         return "needs rule: 'touch' needs a channel: call, email or meeting (--channel)";
       }
       break;
@@ -425,8 +426,8 @@ std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb)
                  for (const auto& x : pb.bant.authority) l += (l.empty() ? "" : ", ") + x;
                  return l;
                }() +
-               "], a need, and a timeline within " +
-               std::to_string(pb.bant.max_timeline / kDay) + " days of the answers";
+               "], a need, and a timeline within " + std::to_string(pb.bant.max_timeline / kDay) +
+               " days of the answers";
       }
       break;
     default:

@@ -1,9 +1,9 @@
 #include "ingest/jsonl.h"
 
+#include <simdjson.h>
 #include <sodium.h>
 
 #include <algorithm>
-#include <simdjson.h>
 
 namespace leadgate {
 namespace {

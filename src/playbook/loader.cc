@@ -63,8 +63,8 @@ class Loader {
   double Number(const YAML::Node& n, const std::string& what) const {
     double d;
     if (!n.IsScalar() || !ParseNumber(n.Scalar(), &d)) {
-      Fail(n, what + " must be a number, not '" + (n.IsScalar() ? n.Scalar() : "a list or map") +
-                  "'");
+      Fail(n,
+           what + " must be a number, not '" + (n.IsScalar() ? n.Scalar() : "a list or map") + "'");
     }
     return d;
   }
@@ -73,8 +73,9 @@ class Loader {
     if (!n.IsScalar()) Fail(n, what + " must be a duration like 30d, 12h, 5m");
     auto d = ParseDuration(n.Scalar());
     if (!d || *d <= 0) {
-      Fail(n, what + " must be a positive duration: a whole number followed by s, m, h, d or w "
-                     "(like 30d or 5m), not '" +
+      Fail(n, what +
+                  " must be a positive duration: a whole number followed by s, m, h, d or w "
+                  "(like 30d or 5m), not '" +
                   n.Scalar() + "'");
     }
     return *d;
@@ -115,8 +116,8 @@ class Loader {
       case FieldType::kNumber: {
         double d;
         if (!ParseNumber(s, &d)) {
-          Fail(n, "field '" + f.name + "' is a number, so compare it with a number, not '" + s +
-                      "'");
+          Fail(n,
+               "field '" + f.name + "' is a number, so compare it with a number, not '" + s + "'");
         }
         return Value::Number(d);
       }
@@ -168,7 +169,8 @@ class Loader {
       } else {
         c.op = std::string(comb) == "all" ? Condition::Op::kAll : Condition::Op::kAny;
         NeedSeq(body, std::string("'") + comb + "'");
-        if (body.size() == 0) Fail(body, std::string("'") + comb + "' needs at least one condition");
+        if (body.size() == 0)
+          Fail(body, std::string("'") + comb + "' needs at least one condition");
         for (const auto& ch : body) c.children.push_back(ParseCondition(ch, allow_property));
       }
       return c;
@@ -434,7 +436,8 @@ class Loader {
     if (YAML::Node s = root["sla"]) {
       NeedMap(s, "'sla'");
       CheckKeys(s, {"first_response"}, "sla");
-      if (s["first_response"]) pb_->first_response = Duration(s["first_response"], "first_response");
+      if (s["first_response"])
+        pb_->first_response = Duration(s["first_response"], "first_response");
     }
     return pb_;
   }

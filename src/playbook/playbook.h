@@ -58,8 +58,8 @@ struct Condition {
   };
   Op op = Op::kAll;
   bool on_property = false;
-  int field = -1;         // index into Playbook::fields when !on_property
-  std::string property;   // property name when on_property
+  int field = -1;             // index into Playbook::fields when !on_property
+  std::string property;       // property name when on_property
   std::vector<Value> values;  // equals/not_equals/in operands; text ones hold their TextKey
   double lo = 0, hi = 0;      // numeric operands (gte.. use lo; between lo..hi)
   bool exists = true;

@@ -115,8 +115,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
                            "; init refuses to overwrite it (use another --db or remove it)");
   }
   if (!create && !exists) {
-    return Status::Invalid("no store at " + path +
-                           ": create one with 'leadgate --db " + path + " init --playbook FILE'");
+    return Status::Invalid("no store at " + path + ": create one with 'leadgate --db " + path +
+                           " init --playbook FILE'");
   }
   std::unique_ptr<Store> s(new Store());
   try {
@@ -176,13 +176,13 @@ void Store::Rollback() {
 Result<std::vector<PlaybookVersion>> Store::Playbooks() {
   std::vector<PlaybookVersion> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_, "SELECT version, applied_at, source, file FROM playbooks ORDER BY version");
+    SQLite::Statement q(*db_,
+                        "SELECT version, applied_at, source, file FROM playbooks ORDER BY version");
     while (q.executeStep()) {
       PlaybookVersion v;
       v.version = q.getColumn(0).getInt64();
       v.applied_at = q.getColumn(1).getInt64();
-      auto pb = LoadPlaybook(q.getColumn(2).getString(),
-                             "playbook v" + std::to_string(v.version));
+      auto pb = LoadPlaybook(q.getColumn(2).getString(), "playbook v" + std::to_string(v.version));
       if (!pb.ok()) return pb.status();
       v.playbook = *pb;
       out.push_back(std::move(v));
@@ -239,8 +239,8 @@ Result<std::vector<UserRecord>> Store::Users() {
   Status st = Guard([&] {
     SQLite::Statement q(*db_, "SELECT name, role FROM users ORDER BY name");
     while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getString(),
-                     ParseRole(q.getColumn(1).getString()).value_or(Role::kRep)});
+      out.push_back(
+          {q.getColumn(0).getString(), ParseRole(q.getColumn(1).getString()).value_or(Role::kRep)});
     }
     return Status::Ok();
   });
@@ -337,9 +337,9 @@ Status Store::LoadLead(const std::string& id, std::vector<Event>* events,
   });
 }
 
-Status Store::ForEachLead(
-    bool all, const std::function<Status(const std::string&, std::vector<Event>&, std::vector<Action>&)>&
-        fn) {
+Status Store::ForEachLead(bool all,
+                          const std::function<Status(const std::string&, std::vector<Event>&,
+                                                     std::vector<Action>&)>& fn) {
   return Guard([&] {
     // Two merged streams ordered by lead id: events and actions of dirty leads.
     const std::string filter = all ? "" : " WHERE lead_id IN (SELECT lead_id FROM dirty)";
@@ -390,8 +390,7 @@ Result<int64_t> Store::DirtyCount() {
 
 Status Store::SaveProjection(const LeadState& s) {
   return Guard([&] {
-    SQLite::Statement q(*db_,
-                        "INSERT OR REPLACE INTO leads VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO leads VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, s.id);
     q.bind(2, StageName(s.stage));
     q.bind(3, IsOpen(s.stage) ? 1 : 0);

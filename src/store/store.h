@@ -66,8 +66,8 @@ class Store {
   Status LoadLead(const std::string& id, std::vector<Event>* events, std::vector<Action>* actions);
   // Streams every dirty lead's log (all=true: every lead's), ordered by lead id.
   Status ForEachLead(bool all,
-      const std::function<Status(const std::string& id, std::vector<Event>& events,
-                                 std::vector<Action>& actions)>& fn);
+                     const std::function<Status(const std::string& id, std::vector<Event>& events,
+                                                std::vector<Action>& actions)>& fn);
   Status ClearDirty();
   Result<int64_t> DirtyCount();
 
