@@ -878,7 +878,6 @@ struct LeadState {
   uint32_t seq = 0;               // events emitted, for messageIds
   uint32_t update_after = kNone;  // the second identify follows this many activities
   uint32_t bant_at = kNone;       // activity number of the BANT form
-  uint32_t link = kNone;          // next lead waiting in the same time bucket
   Persona persona = Persona::kIndividual;
   uint8_t tier = 0;
   uint8_t flags = 0;
@@ -1048,6 +1047,7 @@ struct Pending {
   uint32_t lead;  // 0-based
   uint32_t seq;   // the lead's event number
   Kind kind;
+  Persona persona;
 };
 
 // Takes small random choices from one word of random bits.
@@ -1072,7 +1072,7 @@ class EventWriter {
  public:
   EventWriter(const GenOptions& opt, Writer& w) : opt_(opt), w_(w) {}
 
-  void Write(const Pending& e, Persona persona) {
+  void Write(const Pending& e) {
     bits_ = Bits(e.bits);
     const int64_t number = int64_t{e.lead} + 1;
     switch (e.kind) {
@@ -1151,7 +1151,7 @@ class EventWriter {
         break;
       case kBant:
         Track(number, "bant_form_submitted");
-        Bant(e.ts, persona);
+        Bant(e.ts, e.persona);
         break;
       case kUnsubscribed:
         Track(number, "unsubscribed");
@@ -1355,12 +1355,11 @@ void GenerateEvents(const GenOptions& opt, std::ostream& out) {
   // is ordered by (timestamp, lead, lead's event number).
   constexpr int64_t kBucketSeconds = 3600;
   const auto buckets = static_cast<std::size_t>(window / kBucketSeconds + 1);
-  std::vector<uint32_t> heads(buckets, kNone);
+  std::vector<std::vector<uint32_t>> waiting(buckets);
   auto wait = [&](uint32_t lead) {
     const auto b =
         static_cast<std::size_t>((states[lead].next_ts - opt.start_unix) / kBucketSeconds);
-    states[lead].link = heads[b];
-    heads[b] = lead;
+    waiting[b].push_back(lead);
   };
   for (std::size_t i = 0; i < n; ++i) wait(static_cast<uint32_t>(i));
 
@@ -1372,14 +1371,18 @@ void GenerateEvents(const GenOptions& opt, std::ostream& out) {
   for (std::size_t b = 0; b < buckets; ++b) {
     const int64_t bucket_start = opt.start_unix + static_cast<int64_t>(b) * kBucketSeconds;
     const int64_t bucket_end = bucket_start + kBucketSeconds;
-    active.clear();
-    for (uint32_t lead = heads[b]; lead != kNone; lead = states[lead].link) active.push_back(lead);
-    heads[b] = kNone;
+    active.assign(waiting[b].begin(), waiting[b].end());
+    waiting[b] = {};  // a bucket is used once: release its memory
     if (active.empty()) continue;
     std::sort(active.begin(), active.end());
 
     pending.clear();
-    for (const uint32_t lead : active) {
+    for (std::size_t k = 0; k < active.size(); ++k) {
+      // The states of a bucket's leads are scattered over a large array.
+      constexpr std::size_t kPrefetchAhead = 8;
+      if (k + kPrefetchAhead < active.size())
+        __builtin_prefetch(&states[active[k + kPrefetchAhead]]);
+      const uint32_t lead = active[k];
       LeadState& st = states[lead];
       Rng rng(st.rng);
       while (st.items_left > 0 && st.next_ts < bucket_end) {
@@ -1393,7 +1396,7 @@ void GenerateEvents(const GenOptions& opt, std::ostream& out) {
           kind = ChooseActivity(st, rng);
           ++st.done;
         }
-        pending.push_back(Pending{st.next_ts, rng.Next(), lead, st.seq, kind});
+        pending.push_back(Pending{st.next_ts, rng.Next(), lead, st.seq, kind, st.persona});
         ++st.seq;
         if (--st.items_left > 0)
           st.next_ts = NextTime(rng, st.next_ts, end, st.items_left, st.tier);
@@ -1408,7 +1411,7 @@ void GenerateEvents(const GenOptions& opt, std::ostream& out) {
     sorted.resize(pending.size());
     for (const Pending& e : pending)
       sorted[slots[static_cast<std::size_t>(e.ts - bucket_start)]++] = e;
-    for (const Pending& e : sorted) event_writer.Write(e, states[e.lead].persona);
+    for (const Pending& e : sorted) event_writer.Write(e);
   }
   writer.Flush();
 }
