@@ -16,7 +16,7 @@
 namespace leadgate {
 namespace {
 
-constexpr size_t kBatch = 20000;
+constexpr size_t kBatch = 250000;  // events per commit: big commits write each page once
 constexpr size_t kMaxErrorsKept = 1000;
 
 std::vector<const Event*> Ptrs(const std::vector<Event>& v) {
@@ -70,10 +70,18 @@ const Playbook& Engine::PlaybookAt(Micros at) const {
   return *versions_[i].playbook;
 }
 
-Status Engine::RefreshDirty() {
-  MatchCache cache(versions_.back().playbook->memo_slots);
+FoldOptions Engine::Options(Micros as_of) {
+  while (caches_.size() < versions_.size()) {
+    caches_.emplace_back(versions_[caches_.size()].playbook->memo_slots);
+  }
   FoldOptions opts;
-  std::vector<MatchCache> caches;
+  opts.as_of = as_of;
+  opts.caches = &caches_;
+  return opts;
+}
+
+Status Engine::RefreshDirty() {
+  FoldOptions opts = Options(INT64_MAX);
   return store_->ForEachLead(
       false, [&](const std::string& id, std::vector<Event>& events, std::vector<Action>& actions) {
         LeadState s = Fold(id, Ptrs(events), Ptrs(actions), versions_, opts);
@@ -172,12 +180,13 @@ Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hi
     if (TrimSpaces(line).empty()) continue;
     ++report->lines;
     Event e;
-    Status s = ParseEvent(line, &e);
+    Status s = ParseEvent(line, &e, /*with_props=*/false);
     if (!s.ok()) {
       AddError(report, name + ":" + std::to_string(lineno), lineno, s.message());
       if (rejects) *rejects << line << '\n';
       continue;
     }
+    e.raw = std::move(line);
     batch.push_back(std::move(e));
     if (batch.size() >= kBatch) {
       if (Status f = flush(); !f.ok()) return f;
@@ -346,7 +355,7 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
     return Status::NotFound("no lead '" + req.lead + "' in this store");
   }
   actions.push_back(a);
-  LeadState trial = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, FoldOptions{});
+  LeadState trial = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, Options(INT64_MAX));
   for (const auto& [seq, why] : trial.skipped_actions) {
     if (seq == INT64_MAX) {
       store_->Rollback();
@@ -360,7 +369,7 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
     return seq.status();
   }
   actions.back().seq = *seq;
-  LeadState st = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, FoldOptions{});
+  LeadState st = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, Options(INT64_MAX));
   s = store_->SaveProjection(st);
   if (!s.ok()) {
     store_->Rollback();
@@ -374,9 +383,7 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at) {
   ShowResult r;
   r.as_of = at;
   if (Status s = store_->LoadLead(lead, &r.events, &r.actions); !s.ok()) return s;
-  FoldOptions opts;
-  opts.as_of = at;
-  r.state = Fold(lead, Ptrs(r.events), Ptrs(r.actions), versions_, opts);
+  r.state = Fold(lead, Ptrs(r.events), Ptrs(r.actions), versions_, Options(at));
   if (!r.state.exists) {
     if (r.events.empty()) return Status::NotFound("no lead '" + lead + "' in this store");
     return Status::NotFound("lead '" + lead + "' has no events at or before " + FormatRfc3339(at) +
@@ -388,9 +395,7 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at) {
 }
 
 Status Engine::FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn) {
-  MatchCache cache(versions_.back().playbook->memo_slots);
-  FoldOptions opts;
-  opts.as_of = at;
+  FoldOptions opts = Options(at);
   return store_->ForEachLead(
       true, [&](const std::string& id, std::vector<Event>& events, std::vector<Action>& actions) {
         LeadState s = Fold(id, Ptrs(events), Ptrs(actions), versions_, opts);

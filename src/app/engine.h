@@ -93,7 +93,9 @@ class Engine {
 
  private:
   Status RefreshDirty();
+  FoldOptions Options(Micros as_of);
   std::unique_ptr<Store> store_;
+  std::vector<MatchCache> caches_;  // one per playbook version
   std::vector<PlaybookVersion> versions_;
 };
 

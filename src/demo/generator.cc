@@ -47,6 +47,9 @@ constexpr uint64_t HashString(std::string_view s, uint64_t h) {
   return Mix64(h);
 }
 
+// __extension__: a GCC/Clang type, and no -Wpedantic warning for using it.
+__extension__ typedef unsigned __int128 Uint128;
+
 class Rng {
  public:
   explicit Rng(uint64_t state) : state_(state) {}
@@ -58,7 +61,7 @@ class Rng {
   }
   // Uniform in [0, n) for n > 0 (multiply-high; the bias is negligible here).
   uint64_t Below(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
+    return static_cast<uint64_t>((static_cast<Uint128>(Next()) * n) >> 64);
   }
   // Uniform in [lo, hi].
   int64_t Range(int64_t lo, int64_t hi) {
@@ -469,7 +472,7 @@ Profile MakeProfile(const GenOptions& opt, int64_t number) {
       p.new_title = rng.Pick(Names(kTitlesDecisionMaker));
     } else if (org == nullptr && p.company_size > 0) {
       p.update = Update::kSize;  // the company grew
-      p.new_size = p.company_size + p.company_size / 10 + rng.Range(1, 5);
+      p.new_size = std::min<int64_t>(20000, p.company_size + p.company_size / 10 + rng.Range(1, 5));
     }
   }
   return p;
@@ -1380,8 +1383,9 @@ void GenerateEvents(const GenOptions& opt, std::ostream& out) {
     for (std::size_t k = 0; k < active.size(); ++k) {
       // The states of a bucket's leads are scattered over a large array.
       constexpr std::size_t kPrefetchAhead = 8;
-      if (k + kPrefetchAhead < active.size())
+      if (k + kPrefetchAhead < active.size()) {
         __builtin_prefetch(&states[active[k + kPrefetchAhead]]);
+      }
       const uint32_t lead = active[k];
       LeadState& st = states[lead];
       Rng rng(st.rng);
@@ -1398,8 +1402,9 @@ void GenerateEvents(const GenOptions& opt, std::ostream& out) {
         }
         pending.push_back(Pending{st.next_ts, rng.Next(), lead, st.seq, kind, st.persona});
         ++st.seq;
-        if (--st.items_left > 0)
+        if (--st.items_left > 0) {
           st.next_ts = NextTime(rng, st.next_ts, end, st.items_left, st.tier);
+        }
       }
       st.rng = rng.state();
       if (st.items_left > 0) wait(lead);
@@ -1409,8 +1414,9 @@ void GenerateEvents(const GenOptions& opt, std::ostream& out) {
     for (const Pending& e : pending) ++slots[static_cast<std::size_t>(e.ts - bucket_start) + 1];
     for (std::size_t s = 1; s < slots.size(); ++s) slots[s] += slots[s - 1];
     sorted.resize(pending.size());
-    for (const Pending& e : pending)
+    for (const Pending& e : pending) {
       sorted[slots[static_cast<std::size_t>(e.ts - bucket_start)]++] = e;
+    }
     for (const Pending& e : sorted) event_writer.Write(e);
   }
   writer.Flush();

@@ -87,12 +87,13 @@ class Folder {
 
   void SwitchVersion(size_t v, bool rescore) {
     version_idx_ = v;
+    cache_ = opts_.caches != nullptr && v < opts_.caches->size() ? &(*opts_.caches)[v] : nullptr;
     RetypeFields();
     eng_.Reset(&pb());
     if (rescore) {
       // Scores under a new version cover all the lead's activities so far.
       for (const Event* e : activities_) {
-        eng_.Add(e->name, e->props, e->ts, s_.fields.data(), opts_.cache);
+        eng_.Add(e->name, e->props, e->ts, s_.fields.data(), cache_);
       }
     }
   }
@@ -139,7 +140,7 @@ class Folder {
   // Automatic changes at a point, in the spec's order.
   void Automatic(Micros ts, bool activity, const Event* e = nullptr) {
     const Playbook& p = pb();
-    EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, opts_.cache};
+    EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, cache_};
     // 1. Disqualify: event-triggered rules, then trait conditions that became true.
     if (activity) {
       auto it = p.disq_by_event.find(e->name);
@@ -151,7 +152,7 @@ class Folder {
         }
       }
     }
-    EvalContext tctx{s_.fields.data(), nullptr, opts_.cache};
+    EvalContext tctx{s_.fields.data(), nullptr, cache_};
     for (const auto& r : p.disqualify) {
       if (r.event) continue;
       bool now = Evaluate(*r.when, tctx);
@@ -220,7 +221,7 @@ class Folder {
       case EventType::kPage:
         activities_.push_back(&e);
         s_.last_activity_at = e.ts;
-        eng_.Add(e.name, e.props, e.ts, s_.fields.data(), opts_.cache);
+        eng_.Add(e.name, e.props, e.ts, s_.fields.data(), cache_);
         Automatic(e.ts, true, &e);
         break;
       case EventType::kOther:
@@ -320,6 +321,7 @@ class Folder {
   std::vector<const Action*> actions_;
   std::vector<const Event*> activities_;
   size_t version_idx_ = 0;
+  MatchCache* cache_ = nullptr;
   double fit_ = 0;
   EngagementState eng_;
   std::map<std::string, bool> trait_disq_;

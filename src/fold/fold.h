@@ -60,7 +60,9 @@ bool BantPasses(const BantAnswers& a, const Playbook& pb);
 
 struct FoldOptions {
   Micros as_of = INT64_MAX;
-  MatchCache* cache = nullptr;  // optional, per thread
+  // Optional regex-result caches, one per playbook version (same index as
+  // `versions`); owned by the caller, used by one thread.
+  std::vector<MatchCache>* caches = nullptr;
 };
 
 // Folds one lead. `events` and `actions` belong to the lead, in any order.

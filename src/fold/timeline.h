@@ -23,6 +23,7 @@ struct Event {
   Micros ts = 0;
   std::string name;  // activity name ("page_view" for pages); Segment type for kOther
   Props props;       // traits for identify; properties for track/page
+  std::string raw;   // the original JSON line when known (stored as the log body)
 };
 
 enum class Stage : uint8_t { kLead, kMql, kSal, kSql, kOpportunity, kWon, kLost, kNurture, kDisq };

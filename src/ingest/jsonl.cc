@@ -142,7 +142,7 @@ std::string HashHex(std::string_view bytes) {
   return hex;
 }
 
-Status ParseEvent(std::string_view json, Event* out) {
+Status ParseEvent(std::string_view json, Event* out, bool with_props) {
   simdjson::dom::element root;
   auto err = tl_parser.parse(json.data(), json.size(), true).get(root);
   if (err) {
@@ -210,9 +210,11 @@ Status ParseEvent(std::string_view json, Event* out) {
       return Status::Invalid(std::string("'") + bag + "' must be an object, not " +
                              TypeName(props.type()));
     }
-    if (Status s = ReadObject(props, &out->props); !s.ok()) return s;
+    if (with_props) {
+      if (Status s = ReadObject(props, &out->props); !s.ok()) return s;
+    }
   }
-  if (out->type == EventType::kPage) {
+  if (out->type == EventType::kPage && with_props) {
     std::string_view name;
     bool has_name = false;
     simdjson::dom::element el;
@@ -241,6 +243,30 @@ Status ParseEvent(std::string_view json, Event* out) {
     out->message_id = "h-" + HashHex(canon);
   }
   return Status::Ok();
+}
+
+std::string EventToJson(const Event& e) {
+  std::string out = "{\"type\":";
+  switch (e.type) {
+    case EventType::kIdentify:
+      out += "\"identify\"";
+      break;
+    case EventType::kTrack:
+      out += "\"track\",\"event\":" + JsonEscape(e.name);
+      break;
+    case EventType::kPage:
+      out += "\"page\"";
+      break;
+    case EventType::kOther:
+      out += JsonEscape(e.name);
+      break;
+  }
+  out += ",\"userId\":" + JsonEscape(e.lead_id);
+  out += e.type == EventType::kIdentify ? ",\"traits\":" : ",\"properties\":";
+  out += PropsToJson(e.props);
+  out += ",\"timestamp\":" + JsonEscape(FormatRfc3339(e.ts));
+  out += ",\"messageId\":" + JsonEscape(e.message_id) + "}";
+  return out;
 }
 
 std::string PropsToJson(const Props& props) {

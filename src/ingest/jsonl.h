@@ -13,7 +13,11 @@ namespace leadgate {
 
 // Parses one JSON event (a line, or an element of an HTTP batch). On success
 // fills `out` (messageId derived from the canonical content when absent).
-Status ParseEvent(std::string_view json, Event* out);
+// With `with_props` false, traits/properties are validated but not copied
+// (the ingest path stores the raw line and needs only the envelope).
+Status ParseEvent(std::string_view json, Event* out, bool with_props = true);
+// The event as one JSON line in the Segment shape (for events made from CSV rows).
+std::string EventToJson(const Event& e);
 
 // Props <-> the JSON object text stored in the log.
 std::string PropsToJson(const Props& props);

@@ -17,10 +17,10 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE playbooks(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL,
   source TEXT NOT NULL, file TEXT, recorded_at INTEGER NOT NULL);
 CREATE TABLE users(name TEXT PRIMARY KEY, role TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE events(seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
-  lead_id TEXT NOT NULL, type INTEGER NOT NULL, name TEXT NOT NULL, ts INTEGER NOT NULL,
-  body TEXT NOT NULL);
-CREATE INDEX events_by_lead ON events(lead_id, ts);
+CREATE TABLE events(lead_id TEXT NOT NULL, ts INTEGER NOT NULL, message_id TEXT NOT NULL,
+  type INTEGER NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY(lead_id, ts, message_id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX events_by_message_id ON events(message_id);
 CREATE TABLE actions(seq INTEGER PRIMARY KEY, lead_id TEXT NOT NULL, action TEXT NOT NULL,
   by_user TEXT NOT NULL, role TEXT NOT NULL, ts INTEGER NOT NULL, reason TEXT, channel TEXT,
   budget TEXT, authority TEXT, need TEXT, timeline TEXT, current_solution TEXT,
@@ -54,14 +54,15 @@ void BindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) 
 
 Event ReadEvent(SQLite::Statement& q) {
   Event e;
+  const char* body = q.getColumn(5).getText();
+  int n = q.getColumn(5).getBytes();
+  (void)ParseEvent(std::string_view(body, static_cast<size_t>(n)), &e, true);
+  // The envelope columns are authoritative (a page's name, a derived id).
   e.message_id = q.getColumn(0).getString();
   e.lead_id = q.getColumn(1).getString();
   e.type = static_cast<EventType>(q.getColumn(2).getInt());
   e.name = q.getColumn(3).getString();
   e.ts = q.getColumn(4).getInt64();
-  const char* body = q.getColumn(5).getText();
-  int n = q.getColumn(5).getBytes();
-  (void)PropsFromJson(std::string_view(body, static_cast<size_t>(n)), &e.props);
   return e;
 }
 
@@ -264,7 +265,11 @@ Result<bool> Store::InsertEvent(const Event& e) {
     q.bind(3, static_cast<int>(e.type));
     q.bindNoCopy(4, e.name);
     q.bind(5, static_cast<int64_t>(e.ts));
-    q.bind(6, PropsToJson(e.props));
+    if (e.raw.empty()) {
+      q.bind(6, EventToJson(e));
+    } else {
+      q.bindNoCopy(6, e.raw);
+    }
     inserted = q.exec() > 0;
     return Status::Ok();
   });
@@ -390,7 +395,16 @@ Result<int64_t> Store::DirtyCount() {
 
 Status Store::SaveProjection(const LeadState& s) {
   return Guard([&] {
-    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO leads VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!save_lead_) {
+      save_lead_ = std::make_unique<SQLite::Statement>(
+          *db_, "INSERT OR REPLACE INTO leads VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+      delete_history_ =
+          std::make_unique<SQLite::Statement>(*db_, "DELETE FROM history WHERE lead_id = ?");
+      insert_history_ = std::make_unique<SQLite::Statement>(
+          *db_, "INSERT INTO history VALUES(?,?,?,?,?,?,?,?,?,?)");
+    }
+    SQLite::Statement& q = *save_lead_;
+    q.reset();
     q.bind(1, s.id);
     q.bind(2, StageName(s.stage));
     q.bind(3, IsOpen(s.stage) ? 1 : 0);
@@ -404,10 +418,11 @@ Status Store::SaveProjection(const LeadState& s) {
     q.bind(11, s.playbook_version);
     q.bind(12, "{}");
     q.exec();
-    SQLite::Statement d(*db_, "DELETE FROM history WHERE lead_id = ?");
+    SQLite::Statement& d = *delete_history_;
+    d.reset();
     d.bind(1, s.id);
     d.exec();
-    SQLite::Statement h(*db_, "INSERT INTO history VALUES(?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement& h = *insert_history_;
     for (size_t i = 0; i < s.history.size(); ++i) {
       const HistoryEntry& e = s.history[i];
       h.reset();

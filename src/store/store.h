@@ -85,7 +85,8 @@ class Store {
   Store() = default;
   Status Migrate();
   std::unique_ptr<SQLite::Database> db_;
-  std::unique_ptr<SQLite::Statement> insert_event_, mark_dirty_;
+  std::unique_ptr<SQLite::Statement> insert_event_, mark_dirty_, save_lead_, delete_history_,
+      insert_history_;
 };
 
 }  // namespace leadgate
