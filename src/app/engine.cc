@@ -64,6 +64,25 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& db_path) {
   return e;
 }
 
+namespace {
+// A key that orders leads by engagement at any time T after their last point:
+// sum * 0.5^((T - ref)/hl) is monotone in log2(sum) + ref/hl for every T.
+double EngagementKey(const LeadState& s, const Playbook& pb) {
+  if (s.engagement_sum_at_ref <= 0) return -1e300;
+  if (!pb.half_life) return s.engagement_sum_at_ref;
+  return std::log2(s.engagement_sum_at_ref) +
+         static_cast<double>(s.engagement_ref) / static_cast<double>(*pb.half_life);
+}
+}  // namespace
+
+Status Engine::Save(const LeadState& s) {
+  const Playbook* pb = versions_.front().playbook.get();
+  for (const auto& v : versions_) {
+    if (v.version == s.playbook_version) pb = v.playbook.get();
+  }
+  return store_->SaveProjection(s, EngagementKey(s, *pb));
+}
+
 const Playbook& Engine::PlaybookAt(Micros at) const {
   size_t i = 0;
   while (i + 1 < versions_.size() && versions_[i + 1].applied_at <= at) ++i;
@@ -86,7 +105,7 @@ Status Engine::RefreshDirty() {
       false, [&](const std::string& id, std::vector<Event>& events, std::vector<Action>& actions) {
         LeadState s = Fold(id, Ptrs(events), Ptrs(actions), versions_, opts);
         if (!s.exists) return store_->DeleteProjection(id);
-        return store_->SaveProjection(s);
+        return Save(s);
       });
 }
 
@@ -106,6 +125,7 @@ Status Engine::ApplyPlaybook(const std::string& path, Micros at, int64_t* versio
     versions_.push_back({*version, at, *pb});
     s = store_->MarkAllDirty();
   }
+  if (s.ok()) s = store_->BumpLastPoint(at);
   if (s.ok()) s = RefreshDirty();
   if (s.ok()) s = store_->ClearDirty();
   if (!s.ok()) {
@@ -138,6 +158,7 @@ Status Engine::AddUser(const std::string& name, const std::string& role) {
 Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* report) {
   if (Status s = store_->Begin(); !s.ok()) return s;
   std::unordered_set<std::string> touched;
+  Micros last = INT64_MIN;
   for (const Event& e : events) {
     auto ins = store_->InsertEvent(e);
     if (!ins.ok()) {
@@ -146,6 +167,7 @@ Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* repo
     }
     if (*ins) {
       ++report->stored;
+      last = std::max(last, e.ts);
       if (touched.insert(e.lead_id).second) {
         if (Status s = store_->MarkDirty(e.lead_id); !s.ok()) {
           store_->Rollback();
@@ -157,6 +179,12 @@ Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* repo
     }
   }
   report->leads_touched += static_cast<int64_t>(touched.size());
+  if (last != INT64_MIN) {
+    if (Status s = store_->BumpLastPoint(last); !s.ok()) {
+      store_->Rollback();
+      return s;
+    }
+  }
   return store_->Commit();
 }
 
@@ -177,6 +205,7 @@ Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hi
     ++lineno;
     bytes += static_cast<int64_t>(line.size()) + 1;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (lineno == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
     if (TrimSpaces(line).empty()) continue;
     ++report->lines;
     Event e;
@@ -370,7 +399,8 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
   }
   actions.back().seq = *seq;
   LeadState st = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, Options(INT64_MAX));
-  s = store_->SaveProjection(st);
+  s = Save(st);
+  if (s.ok()) s = store_->BumpLastPoint(a.ts);
   if (!s.ok()) {
     store_->Rollback();
     return s;
@@ -404,7 +434,8 @@ Status Engine::FoldAll(Micros at, const std::function<Status(const LeadState&)>&
       });
 }
 
-Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stage, int64_t limit) {
+Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stage, int64_t limit,
+                                            bool refold) {
   if (limit <= 0) limit = INT64_MAX;
   auto better = [](const QueueRow& a, const QueueRow& b) {
     if (a.total != b.total) return a.total > b.total;
@@ -423,21 +454,55 @@ Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stag
   if (!dirty.ok()) return dirty.status();
   auto last = store_->MaxPointTime();
   if (!last.ok()) return last.status();
-  if (*dirty == 0 && at >= *last) {
-    // Fast path: projections are the state as of the last point; only decay
-    // moves scores from there. Scan by score upper bound, stop when no lead
-    // left can enter the top `limit`.
+  if (!refold && *dirty == 0 && at >= *last) {
+    // Fast path: projections are the state as of the last point, and only
+    // decay moves scores after it. Threshold algorithm over two sorted lists
+    // (fit desc, engagement-at-T desc): stop once no unseen lead can beat the
+    // current N-th.
     const Playbook& pb = PlaybookAt(at);
-    Status s = store_->ScanLeads(true, [&](const LeadRow& r) {
-      double upper = r.fit + std::max(0.0, r.eng_sum);
-      if (static_cast<int64_t>(rows.size()) >= limit && upper < rows.front().total) return false;
-      if (stage && r.stage != *stage) return true;
-      double eng = r.eng_sum * DecayFactor(pb, at - r.eng_ref);
-      if (pb.cap) eng = std::min(*pb.cap, eng);
-      keep({r.id, r.stage, r.fit, eng, r.fit + eng, r.owner});
-      return true;
-    });
-    if (!s.ok()) return s;
+    auto by_fit = store_->ScanOpenLeads(Store::ScanOrder::kFit);
+    if (!by_fit.ok()) return by_fit.status();
+    auto by_eng = store_->ScanOpenLeads(Store::ScanOrder::kEngagement);
+    if (!by_eng.ok()) return by_eng.status();
+    auto eng_at = [&](const LeadRow& r) {
+      double e = r.eng_sum * DecayFactor(pb, at - r.eng_ref);
+      return pb.cap ? std::min(*pb.cap, e) : e;
+    };
+    std::unordered_set<std::string> seen;
+    double fit_bound = 1e300, eng_bound = 1e300;
+    bool fit_more = true, eng_more = true;
+    LeadRow r;
+    auto consider = [&](const LeadRow& row) {
+      if (!seen.insert(row.id).second) return;
+      if (stage && row.stage != *stage) return;
+      double eng = eng_at(row);
+      keep({row.id, row.stage, row.fit, eng, row.fit + eng, row.owner});
+    };
+    while (fit_more || eng_more) {
+      if (fit_more) {
+        fit_more = (*by_fit)->Next(&r);
+        if (fit_more) {
+          fit_bound = r.fit;
+          consider(r);
+        } else {
+          fit_bound = -1e300;
+        }
+      }
+      if (eng_more) {
+        eng_more = (*by_eng)->Next(&r);
+        if (eng_more) {
+          eng_bound = r.eng_sum > 0 ? eng_at(r) : 0.0;
+          consider(r);
+        } else {
+          eng_bound = -1e300;
+        }
+      }
+      if (!fit_more || !eng_more) break;  // one list exhausted: every lead seen
+      if (static_cast<int64_t>(rows.size()) >= limit &&
+          rows.front().total > fit_bound + eng_bound) {
+        break;
+      }
+    }
   } else {
     Status s = FoldAll(at, [&](const LeadState& st) {
       if (!IsOpen(st.stage) || (stage && st.stage != *stage)) return Status::Ok();

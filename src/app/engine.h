@@ -81,7 +81,9 @@ class Engine {
                      std::optional<Micros> at, std::ostream* rejects, IngestReport* report);
   Result<LeadState> Act(const ActRequest& req);
   Result<ShowResult> Show(const std::string& lead, Micros at);
-  Result<std::vector<QueueRow>> Queue(Micros at, std::optional<Stage> stage, int64_t limit);
+  // `refold` forces the always-exact path (fold every lead), for verification.
+  Result<std::vector<QueueRow>> Queue(Micros at, std::optional<Stage> stage, int64_t limit,
+                                      bool refold = false);
   Result<SlaReport> Sla(Micros at);
   Status Rebuild(int64_t* leads);
   // Folds every lead as of `at` (the slow, always-correct path).
@@ -93,6 +95,7 @@ class Engine {
 
  private:
   Status RefreshDirty();
+  Status Save(const LeadState& s);
   FoldOptions Options(Micros as_of);
   std::unique_ptr<Store> store_;
   std::vector<MatchCache> caches_;  // one per playbook version

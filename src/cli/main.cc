@@ -278,12 +278,14 @@ int Main(int argc, char** argv) {
   AtOption q_at;
   std::string q_stage;
   int64_t q_limit = 0;
-  bool q_json = false;
+  bool q_json = false, q_refold = false;
   queue->add_option("--at", q_at.text, "as of this time (RFC 3339), default now");
   queue->add_option("--stage", q_stage,
                     "keep one stage (lead, mql, sal, sql, opportunity, nurture)");
   queue->add_option("--limit", q_limit, "keep the first N")->check(CLI::NonNegativeNumber);
   queue->add_flag("--json", q_json, "the JSON contract of cli.md");
+  queue->add_flag("--refold", q_refold,
+                  "refold every lead instead of reading projections (slow; to verify)");
   queue->callback([&] {
     auto at = q_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
@@ -294,7 +296,7 @@ int Main(int argc, char** argv) {
     }
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
-    auto rows = (*e)->Queue(*at, stage, q_limit);
+    auto rows = (*e)->Queue(*at, stage, q_limit, q_refold);
     if (!rows.ok()) return void(rc = ExitFor(rows.status()));
     if (q_json) {
       std::cout << QueueJson(*rows).dump(2) << "\n";

@@ -28,10 +28,11 @@ CREATE TABLE actions(seq INTEGER PRIMARY KEY, lead_id TEXT NOT NULL, action TEXT
 CREATE INDEX actions_by_lead ON actions(lead_id, ts);
 CREATE TABLE dirty(lead_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE leads(id TEXT PRIMARY KEY, stage TEXT NOT NULL, open INTEGER NOT NULL,
-  fit REAL NOT NULL, eng_sum REAL NOT NULL, eng_ref INTEGER NOT NULL, upper REAL NOT NULL,
+  fit REAL NOT NULL, eng_sum REAL NOT NULL, eng_ref INTEGER NOT NULL, eng_key REAL NOT NULL,
   first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, owner TEXT,
   playbook_version INTEGER NOT NULL, state TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX leads_by_upper ON leads(open, upper DESC, id);
+CREATE INDEX leads_by_fit ON leads(open, fit DESC);
+CREATE INDEX leads_by_eng ON leads(open, eng_key DESC);
 CREATE TABLE history(lead_id TEXT NOT NULL, idx INTEGER NOT NULL, at INTEGER NOT NULL,
   from_stage TEXT NOT NULL, to_stage TEXT NOT NULL, by_user TEXT NOT NULL, reason TEXT,
   rule TEXT, exception INTEGER NOT NULL, playbook_version INTEGER NOT NULL,
@@ -393,7 +394,7 @@ Result<int64_t> Store::DirtyCount() {
   return n;
 }
 
-Status Store::SaveProjection(const LeadState& s) {
+Status Store::SaveProjection(const LeadState& s, double eng_key) {
   return Guard([&] {
     if (!save_lead_) {
       save_lead_ = std::make_unique<SQLite::Statement>(
@@ -411,7 +412,7 @@ Status Store::SaveProjection(const LeadState& s) {
     q.bind(4, s.fit);
     q.bind(5, s.engagement_sum_at_ref);
     q.bind(6, static_cast<int64_t>(s.engagement_ref));
-    q.bind(7, s.fit + std::max(0.0, s.engagement_sum_at_ref));
+    q.bind(7, eng_key);
     q.bind(8, static_cast<int64_t>(s.first_at));
     q.bind(9, static_cast<int64_t>(s.last_at));
     BindOpt(q, 10, s.owner);
@@ -454,23 +455,51 @@ Status Store::DeleteProjection(const std::string& id) {
   });
 }
 
-Status Store::ScanLeads(bool open_only, const std::function<bool(const LeadRow&)>& fn) {
+struct Store::LeadScan::Impl {
+  std::unique_ptr<SQLite::Statement> q;
+};
+
+Store::LeadScan::~LeadScan() = default;
+
+bool Store::LeadScan::Next(LeadRow* r) {
+  try {
+    if (!impl_->q->executeStep()) return false;
+    auto& q = *impl_->q;
+    r->id = q.getColumn(0).getString();
+    r->stage = ParseStage(q.getColumn(1).getString()).value_or(Stage::kLead);
+    r->fit = q.getColumn(2).getDouble();
+    r->eng_sum = q.getColumn(3).getDouble();
+    r->eng_ref = q.getColumn(4).getInt64();
+    r->eng_key = q.getColumn(5).getDouble();
+    r->last_at = q.getColumn(6).getInt64();
+    r->owner = OptText(q.getColumn(7));
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+Result<std::unique_ptr<Store::LeadScan>> Store::ScanOpenLeads(ScanOrder order) {
+  auto scan = std::unique_ptr<LeadScan>(new LeadScan());
+  scan->impl_ = std::make_unique<LeadScan::Impl>();
+  Status st = Guard([&] {
+    scan->impl_->q = std::make_unique<SQLite::Statement>(
+        *db_, std::string("SELECT id, stage, fit, eng_sum, eng_ref, eng_key, last_at, owner FROM "
+                          "leads WHERE open = 1 ORDER BY ") +
+                  (order == ScanOrder::kFit ? "fit DESC" : "eng_key DESC"));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return scan;
+}
+
+Status Store::BumpLastPoint(Micros t) {
   return Guard([&] {
-    SQLite::Statement q(*db_, std::string("SELECT id, stage, fit, eng_sum, eng_ref, last_at, "
-                                          "owner FROM leads ") +
-                                  (open_only ? "WHERE open = 1 " : "WHERE open IN (0, 1) ") +
-                                  "ORDER BY open DESC, upper DESC, id");
-    while (q.executeStep()) {
-      LeadRow r;
-      r.id = q.getColumn(0).getString();
-      r.stage = ParseStage(q.getColumn(1).getString()).value_or(Stage::kLead);
-      r.fit = q.getColumn(2).getDouble();
-      r.eng_sum = q.getColumn(3).getDouble();
-      r.eng_ref = q.getColumn(4).getInt64();
-      r.last_at = q.getColumn(5).getInt64();
-      r.owner = OptText(q.getColumn(6));
-      if (!fn(r)) break;
-    }
+    SQLite::Statement q(*db_,
+                        "INSERT INTO meta VALUES('last_point', ?) ON CONFLICT(key) DO UPDATE SET "
+                        "value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))");
+    q.bind(1, static_cast<int64_t>(t));
+    q.exec();
     return Status::Ok();
   });
 }
@@ -491,10 +520,11 @@ Result<std::vector<std::string>> Store::AllLeadIds() {
 Result<Micros> Store::MaxPointTime() {
   Micros t = INT64_MIN;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_,
-                        "SELECT max(m) FROM (SELECT max(ts) AS m FROM events UNION ALL SELECT "
-                        "max(ts) FROM actions UNION ALL SELECT max(applied_at) FROM playbooks)");
-    if (q.executeStep() && !q.getColumn(0).isNull()) t = q.getColumn(0).getInt64();
+    SQLite::Statement q(*db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_point'");
+    if (q.executeStep()) t = q.getColumn(0).getInt64();
+    SQLite::Statement p(*db_, "SELECT max(applied_at) FROM playbooks");
+    if (p.executeStep() && !p.getColumn(0).isNull())
+      t = std::max<Micros>(t, p.getColumn(0).getInt64());
     return Status::Ok();
   });
   if (!st.ok()) return st;

@@ -32,6 +32,7 @@ struct LeadRow {
   double fit = 0;
   double eng_sum = 0;  // uncapped engagement at eng_ref
   Micros eng_ref = 0;
+  double eng_key = 0;  // orders leads by engagement at any later time (see EngagementKey)
   Micros last_at = 0;
   std::optional<std::string> owner;
 };
@@ -71,10 +72,25 @@ class Store {
   Status ClearDirty();
   Result<int64_t> DirtyCount();
 
-  Status SaveProjection(const LeadState& s);
+  Status SaveProjection(const LeadState& s, double eng_key);
   Status DeleteProjection(const std::string& id);
-  // Open leads in projection order of their score upper bound, for queue.
-  Status ScanLeads(bool open_only, const std::function<bool(const LeadRow&)>& fn);
+  // Open leads in descending fit, or descending engagement key: the two
+  // sorted lists of the queue's threshold algorithm.
+  enum class ScanOrder { kFit, kEngagement };
+  class LeadScan {
+   public:
+    ~LeadScan();
+    bool Next(LeadRow* row);
+
+   private:
+    friend class Store;
+    LeadScan() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+  };
+  Result<std::unique_ptr<LeadScan>> ScanOpenLeads(ScanOrder order);
+  // Records that the log now has a point at t (kept in meta for the queue's fast path).
+  Status BumpLastPoint(Micros t);
   Result<std::vector<std::string>> AllLeadIds();
   Result<Micros> MaxPointTime();  // latest event/action/apply timestamp in the log
   Result<int64_t> CountEvents();
