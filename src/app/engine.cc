@@ -159,7 +159,15 @@ Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* repo
   if (Status s = store_->Begin(); !s.ok()) return s;
   std::unordered_set<std::string> touched;
   Micros last = INT64_MIN;
-  for (const Event& e : events) {
+  // Insert in key order (lead, time): each B-tree page is touched once per batch.
+  std::vector<const Event*> order = Ptrs(events);
+  std::sort(order.begin(), order.end(), [](const Event* a, const Event* b) {
+    if (a->lead_id != b->lead_id) return a->lead_id < b->lead_id;
+    if (a->ts != b->ts) return a->ts < b->ts;
+    return a->message_id < b->message_id;
+  });
+  for (const Event* ep : order) {
+    const Event& e = *ep;
     auto ins = store_->InsertEvent(e);
     if (!ins.ok()) {
       store_->Rollback();

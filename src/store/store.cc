@@ -128,7 +128,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
     s->db_->exec("PRAGMA journal_mode=WAL");
     s->db_->exec("PRAGMA synchronous=FULL");
     s->db_->exec("PRAGMA foreign_keys=ON");
-    s->db_->exec("PRAGMA cache_size=-65536");
+    s->db_->exec("PRAGMA cache_size=-196608");  // 192 MB
     s->db_->exec("PRAGMA temp_store=MEMORY");
   } catch (const std::exception& e) {
     return Status::Invalid("cannot open the store at " + path + ": " + e.what());
