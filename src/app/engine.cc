@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <istream>
 #include <queue>
 #include <sstream>
+#include <thread>
 #include <unordered_set>
 
+#include "common/bounded_queue.h"
 #include "ingest/csv.h"
 #include "ingest/jsonl.h"
 
@@ -18,6 +22,16 @@ namespace {
 
 constexpr size_t kBatch = 250000;  // events per commit: big commits write each page once
 constexpr size_t kMaxErrorsKept = 1000;
+
+// LEADGATE_TRACE=1 prints phase timings to stderr (for profiling).
+const Micros kProcessStart = NowMicros();
+void Trace(const char* what) {
+  static const bool on = std::getenv("LEADGATE_TRACE") != nullptr;
+  const Micros start = kProcessStart;
+  if (on)
+    std::fprintf(stderr, "[trace] %8.3fs %s\n", static_cast<double>(NowMicros() - start) / 1e6,
+                 what);
+}
 
 std::vector<const Event*> Ptrs(const std::vector<Event>& v) {
   std::vector<const Event*> out;
@@ -57,6 +71,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& db_path) {
   auto store = Store::Open(db_path, false);
   if (!store.ok()) return store.status();
   std::unique_ptr<Engine> e(new Engine());
+  e->path_ = db_path;
   e->store_ = std::move(*store);
   auto v = e->store_->Playbooks();
   if (!v.ok()) return v.status();
@@ -99,14 +114,66 @@ FoldOptions Engine::Options(Micros as_of) {
   return opts;
 }
 
+// Refolds every lead marked dirty and saves its projection, in its own
+// transaction (call it outside one). Two stages on two cores: a reader thread
+// with its own connection loads and parses the logs; this thread folds and
+// writes. A crash leaves the marks in place, and the next refresh redoes them.
 Status Engine::RefreshDirty() {
+  Trace("refresh: start");
+  struct LeadLog {
+    std::string id;
+    std::vector<Event> events;
+    std::vector<Action> actions;
+  };
+  using Chunk = std::vector<LeadLog>;
+  BoundedQueue<Chunk> queue(8);
+  Status read_status = Status::Ok();
+  std::thread reader([&] {
+    auto reader_store = Store::Open(path_, false);
+    if (!reader_store.ok()) {
+      read_status = reader_store.status();
+      queue.Close();
+      return;
+    }
+    (*reader_store)->SetCacheKiB(32768);
+    Chunk chunk;
+    read_status = (*reader_store)
+                      ->ForEachLead(false, [&](const std::string& id, std::vector<Event>& events,
+                                               std::vector<Action>& actions) {
+                        chunk.push_back({id, std::move(events), std::move(actions)});
+                        if (chunk.size() >= 256) {
+                          if (!queue.Push(std::move(chunk)))
+                            return Status::Internal("refresh cancelled");
+                          chunk.clear();
+                        }
+                        return Status::Ok();
+                      });
+    if (read_status.ok() && !chunk.empty()) queue.Push(std::move(chunk));
+    queue.Close();
+  });
   FoldOptions opts = Options(INT64_MAX);
-  return store_->ForEachLead(
-      false, [&](const std::string& id, std::vector<Event>& events, std::vector<Action>& actions) {
-        LeadState s = Fold(id, Ptrs(events), Ptrs(actions), versions_, opts);
-        if (!s.exists) return store_->DeleteProjection(id);
-        return Save(s);
-      });
+  Status s = store_->Begin();
+  while (s.ok()) {
+    std::optional<Chunk> chunk = queue.Pop();
+    if (!chunk) break;
+    for (LeadLog& log : *chunk) {
+      LeadState st = Fold(log.id, Ptrs(log.events), Ptrs(log.actions), versions_, opts);
+      s = st.exists ? Save(st) : store_->DeleteProjection(log.id);
+      if (s.ok()) s = store_->ClearDirty(log.id);
+      if (!s.ok()) break;
+    }
+  }
+  queue.Close();  // unblocks the reader if we stopped early
+  reader.join();
+  if (s.ok()) s = read_status;
+  Trace("refresh: folded");
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  s = store_->Commit();
+  Trace("refresh: committed");
+  return s;
 }
 
 Status Engine::ApplyPlaybook(const std::string& path, Micros at, int64_t* version) {
@@ -121,18 +188,15 @@ Status Engine::ApplyPlaybook(const std::string& path, Micros at, int64_t* versio
   *version = last.version + 1;
   if (Status s = store_->Begin(); !s.ok()) return s;
   Status s = store_->AddPlaybook(*version, at, (*pb)->source, path);
-  if (s.ok()) {
-    versions_.push_back({*version, at, *pb});
-    s = store_->MarkAllDirty();
-  }
+  if (s.ok()) s = store_->MarkAllDirty();
   if (s.ok()) s = store_->BumpLastPoint(at);
-  if (s.ok()) s = RefreshDirty();
-  if (s.ok()) s = store_->ClearDirty();
+  if (s.ok()) s = store_->Commit();
   if (!s.ok()) {
     store_->Rollback();
     return s;
   }
-  return store_->Commit();
+  versions_.push_back({*version, at, *pb});
+  return RefreshDirty();
 }
 
 Status Engine::AddUser(const std::string& name, const std::string& role) {
@@ -231,15 +295,9 @@ Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hi
   }
   if (Status f = flush(); !f.ok()) return f;
   if (progress) progress->Done();
+  Trace("ingest: stored");
   // Projections: refold every lead this input touched.
-  if (Status s = store_->Begin(); !s.ok()) return s;
-  Status s = RefreshDirty();
-  if (s.ok()) s = store_->ClearDirty();
-  if (!s.ok()) {
-    store_->Rollback();
-    return s;
-  }
-  return store_->Commit();
+  return RefreshDirty();
 }
 
 Status Engine::ImportLeads(const std::string& path, const std::string& id_column,
@@ -323,14 +381,7 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
   if (header.empty())
     return Status::Invalid(path + ": the file is empty (a header row is required)");
   if (Status s = IngestEvents(batch, report); !s.ok()) return s;
-  if (Status s = store_->Begin(); !s.ok()) return s;
-  Status s = RefreshDirty();
-  if (s.ok()) s = store_->ClearDirty();
-  if (!s.ok()) {
-    store_->Rollback();
-    return s;
-  }
-  return store_->Commit();
+  return RefreshDirty();
 }
 
 Result<LeadState> Engine::Act(const ActRequest& req) {
@@ -570,14 +621,13 @@ Status Engine::Rebuild(int64_t* leads) {
   if (s.ok()) {
     auto n = store_->DirtyCount();
     if (n.ok()) *leads = *n;
-    s = RefreshDirty();
   }
-  if (s.ok()) s = store_->ClearDirty();
+  if (s.ok()) s = store_->Commit();
   if (!s.ok()) {
     store_->Rollback();
     return s;
   }
-  return store_->Commit();
+  return RefreshDirty();
 }
 
 }  // namespace leadgate

@@ -97,6 +97,7 @@ class Engine {
   Status RefreshDirty();
   Status Save(const LeadState& s);
   FoldOptions Options(Micros as_of);
+  std::string path_;
   std::unique_ptr<Store> store_;
   std::vector<MatchCache> caches_;  // one per playbook version
   std::vector<PlaybookVersion> versions_;

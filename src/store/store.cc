@@ -156,6 +156,13 @@ Status Store::Migrate() {
   });
 }
 
+void Store::SetCacheKiB(int kib) {
+  try {
+    db_->exec("PRAGMA cache_size=-" + std::to_string(kib));
+  } catch (...) {
+  }
+}
+
 Status Store::Begin() {
   return Guard([&] {
     db_->exec("BEGIN IMMEDIATE");
@@ -380,6 +387,19 @@ Status Store::ForEachLead(bool all,
 Status Store::ClearDirty() {
   return Guard([&] {
     db_->exec("DELETE FROM dirty");
+    return Status::Ok();
+  });
+}
+
+Status Store::ClearDirty(const std::string& lead_id) {
+  return Guard([&] {
+    if (!clear_dirty_) {
+      clear_dirty_ =
+          std::make_unique<SQLite::Statement>(*db_, "DELETE FROM dirty WHERE lead_id = ?");
+    }
+    clear_dirty_->reset();
+    clear_dirty_->bind(1, lead_id);
+    clear_dirty_->exec();
     return Status::Ok();
   });
 }

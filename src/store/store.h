@@ -44,6 +44,8 @@ class Store {
   // refuses when the file exists).
   static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create);
 
+  // Page cache size for this connection (the default is 192 MB).
+  void SetCacheKiB(int kib);
   Status Begin();
   Status Commit();
   void Rollback();
@@ -70,6 +72,7 @@ class Store {
                      const std::function<Status(const std::string& id, std::vector<Event>& events,
                                                 std::vector<Action>& actions)>& fn);
   Status ClearDirty();
+  Status ClearDirty(const std::string& lead_id);
   Result<int64_t> DirtyCount();
 
   Status SaveProjection(const LeadState& s, double eng_key);
@@ -102,7 +105,7 @@ class Store {
   Status Migrate();
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<SQLite::Statement> insert_event_, mark_dirty_, save_lead_, delete_history_,
-      insert_history_;
+      insert_history_, clear_dirty_;
 };
 
 }  // namespace leadgate
