@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "app/projection.h"
 #include "common/bounded_queue.h"
 #include "ingest/csv.h"
 #include "ingest/jsonl.h"
@@ -95,7 +96,7 @@ Status Engine::Save(const LeadState& s) {
   for (const auto& v : versions_) {
     if (v.version == s.playbook_version) pb = v.playbook.get();
   }
-  return store_->SaveProjection(s, EngagementKey(s, *pb));
+  return store_->SaveProjection(s, EngagementKey(s, *pb), EncodeProjection(s, s.events));
 }
 
 const Playbook& Engine::PlaybookAt(Micros at) const {
@@ -468,9 +469,32 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
   return st;
 }
 
-Result<ShowResult> Engine::Show(const std::string& lead, Micros at) {
+Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold) {
   ShowResult r;
   r.as_of = at;
+  if (!refold) {
+    auto fast = ProjectionsCurrentAt(at);
+    if (!fast.ok()) return fast.status();
+    if (*fast) {
+      auto stored = store_->LoadProjection(lead);
+      if (!stored.ok()) return stored.status();
+      if (!*stored) return Status::NotFound("no lead '" + lead + "' in this store");
+      const Store::StoredLead& l = **stored;
+      LeadState& s = r.state;
+      s.id = l.row.id;
+      s.stage = l.row.stage;
+      s.fit = l.row.fit;
+      s.engagement_sum_at_ref = l.row.eng_sum;
+      s.engagement_ref = l.row.eng_ref;
+      s.owner = l.row.owner;
+      s.playbook_version = l.playbook_version;
+      s.history = l.history;
+      if (Status d = DecodeProjection(l.state, &s, &r.event_count); !d.ok()) return d;
+      AdvanceTo(&s, at, PlaybookAt(at));
+      if (Status e = store_->LoadRecent(lead, 40, &r.events, &r.actions); !e.ok()) return e;
+      return r;
+    }
+  }
   if (Status s = store_->LoadLead(lead, &r.events, &r.actions); !s.ok()) return s;
   r.state = Fold(lead, Ptrs(r.events), Ptrs(r.actions), versions_, Options(at));
   if (!r.state.exists) {
@@ -480,7 +504,16 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at) {
   }
   std::erase_if(r.events, [&](const Event& e) { return e.ts > at; });
   std::erase_if(r.actions, [&](const Action& a) { return a.ts > at; });
+  r.event_count = static_cast<int64_t>(r.events.size());
   return r;
+}
+
+Result<bool> Engine::ProjectionsCurrentAt(Micros at) {
+  auto dirty = store_->DirtyCount();
+  if (!dirty.ok()) return dirty.status();
+  auto last = store_->MaxPointTime();
+  if (!last.ok()) return last.status();
+  return *dirty == 0 && at >= *last;
 }
 
 Status Engine::FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn) {
@@ -509,11 +542,9 @@ Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stag
       rows.pop_back();
     }
   };
-  auto dirty = store_->DirtyCount();
-  if (!dirty.ok()) return dirty.status();
-  auto last = store_->MaxPointTime();
-  if (!last.ok()) return last.status();
-  if (!refold && *dirty == 0 && at >= *last) {
+  auto current = ProjectionsCurrentAt(at);
+  if (!current.ok()) return current.status();
+  if (!refold && *current) {
     // Fast path: projections are the state as of the last point, and only
     // decay moves scores after it. Threshold algorithm over two sorted lists
     // (fit desc, engagement-at-T desc): stop once no unseen lead can beat the

@@ -47,7 +47,8 @@ struct SlaReport {
 
 struct ShowResult {
   LeadState state;
-  std::vector<Event> events;  // the journey, in timeline order, up to as_of
+  std::vector<Event> events;  // the journey (at least the latest 40), in timeline order
+  int64_t event_count = 0;    // all the lead's events up to as_of
   std::vector<Action> actions;
   Micros as_of;
 };
@@ -80,7 +81,9 @@ class Engine {
   Status ImportLeads(const std::string& path, const std::string& id_column,
                      std::optional<Micros> at, std::ostream* rejects, IngestReport* report);
   Result<LeadState> Act(const ActRequest& req);
-  Result<ShowResult> Show(const std::string& lead, Micros at);
+  // From the projection when `at` is at or after the log's last point (no
+  // refold); else, or with `refold`, by folding the lead's log as of `at`.
+  Result<ShowResult> Show(const std::string& lead, Micros at, bool refold = false);
   // `refold` forces the always-exact path (fold every lead), for verification.
   Result<std::vector<QueueRow>> Queue(Micros at, std::optional<Stage> stage, int64_t limit,
                                       bool refold = false);
@@ -95,6 +98,8 @@ class Engine {
 
  private:
   Status RefreshDirty();
+  // Whether the projections are the state as of `at` up to decay.
+  Result<bool> ProjectionsCurrentAt(Micros at);
   Status Save(const LeadState& s);
   FoldOptions Options(Micros as_of);
   std::string path_;

@@ -139,7 +139,7 @@ Json ShowJson(const ShowResult& r) {
          {"responded_by", OptJson(c.responded_by)}});
   }
   j["sla"] = clocks;
-  j["events"] = r.events.size();
+  j["events"] = r.event_count;
   return j;
 }
 
@@ -213,7 +213,8 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
   out += "\nJourney\n";
   size_t shown = 0;
   size_t skip = r.events.size() > 40 ? r.events.size() - 40 : 0;
-  if (skip) out += fmt::format("  ({} earlier events not shown)\n", skip);
+  int64_t earlier = r.event_count - static_cast<int64_t>(r.events.size() - skip);
+  if (earlier > 0) out += fmt::format("  ({} earlier events not shown)\n", earlier);
   for (const auto& e : r.events) {
     if (shown++ < skip) continue;
     out += fmt::format("  {}  {}\n", FormatRfc3339(e.ts), Describe(e));

@@ -255,16 +255,18 @@ int Main(int argc, char** argv) {
       app.add_subcommand("show", "a lead's dossier: scores explained, BANT, journey, history");
   std::string show_lead;
   AtOption show_at;
-  bool show_json = false;
+  bool show_json = false, show_refold = false;
   show->add_option("LEAD", show_lead, "lead id")->required();
   show->add_option("--at", show_at.text, "as of this time (RFC 3339), default now");
   show->add_flag("--json", show_json, "the JSON contract of cli.md");
+  show->add_flag("--refold", show_refold,
+                 "refold the lead's log instead of reading its projection");
   show->callback([&] {
     auto at = show_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
-    auto r = (*e)->Show(show_lead, *at);
+    auto r = (*e)->Show(show_lead, *at, show_refold);
     if (!r.ok()) return void(rc = ExitFor(r.status()));
     if (show_json) {
       std::cout << ShowJson(*r).dump(2) << "\n";

@@ -204,6 +204,7 @@ class Folder {
 
   void OnEvent(const Event& e) {
     Touch(e.ts);
+    ++s_.events;
     switch (e.type) {
       case EventType::kIdentify: {
         for (const auto& [k, v] : e.props) {

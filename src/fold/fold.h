@@ -34,6 +34,7 @@ struct LeadState {
   std::string id;
   Stage stage = Stage::kLead;
   Micros first_at = 0, last_at = 0;  // first and last timeline point folded
+  int64_t events = 0;                // events folded (all types)
   std::optional<Micros> last_activity_at, last_touch_at;
   int64_t playbook_version = 1;
   std::map<std::string, Value> traits;  // every trait, as given

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "ingest/jsonl.h"
@@ -414,7 +415,7 @@ Result<int64_t> Store::DirtyCount() {
   return n;
 }
 
-Status Store::SaveProjection(const LeadState& s, double eng_key) {
+Status Store::SaveProjection(const LeadState& s, double eng_key, const std::string& state) {
   return Guard([&] {
     if (!save_lead_) {
       save_lead_ = std::make_unique<SQLite::Statement>(
@@ -437,7 +438,7 @@ Status Store::SaveProjection(const LeadState& s, double eng_key) {
     q.bind(9, static_cast<int64_t>(s.last_at));
     BindOpt(q, 10, s.owner);
     q.bind(11, s.playbook_version);
-    q.bind(12, "{}");
+    q.bindNoCopy(12, state);
     q.exec();
     SQLite::Statement& d = *delete_history_;
     d.reset();
@@ -459,6 +460,66 @@ Status Store::SaveProjection(const LeadState& s, double eng_key) {
       h.bind(10, e.playbook_version);
       h.exec();
     }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string& id) {
+  std::optional<StoredLead> out;
+  Status st = Guard([&] {
+    SQLite::Statement q(*db_,
+                        "SELECT id, stage, fit, eng_sum, eng_ref, eng_key, last_at, owner, "
+                        "playbook_version, state FROM leads WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return Status::Ok();
+    StoredLead l;
+    l.row.id = q.getColumn(0).getString();
+    l.row.stage = ParseStage(q.getColumn(1).getString()).value_or(Stage::kLead);
+    l.row.fit = q.getColumn(2).getDouble();
+    l.row.eng_sum = q.getColumn(3).getDouble();
+    l.row.eng_ref = q.getColumn(4).getInt64();
+    l.row.eng_key = q.getColumn(5).getDouble();
+    l.row.last_at = q.getColumn(6).getInt64();
+    l.row.owner = OptText(q.getColumn(7));
+    l.playbook_version = q.getColumn(8).getInt64();
+    l.state = q.getColumn(9).getString();
+    SQLite::Statement h(*db_,
+                        "SELECT at, from_stage, to_stage, by_user, reason, rule, exception, "
+                        "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
+    h.bind(1, id);
+    while (h.executeStep()) {
+      HistoryEntry e;
+      e.at = h.getColumn(0).getInt64();
+      e.from = ParseStage(h.getColumn(1).getString()).value_or(Stage::kLead);
+      e.to = ParseStage(h.getColumn(2).getString()).value_or(Stage::kLead);
+      e.by = h.getColumn(3).getString();
+      e.reason = OptText(h.getColumn(4));
+      e.rule = OptText(h.getColumn(5));
+      e.exception = h.getColumn(6).getInt() != 0;
+      e.playbook_version = h.getColumn(7).getInt64();
+      l.history.push_back(std::move(e));
+    }
+    out = std::move(l);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
+                         std::vector<Action>* actions) {
+  return Guard([&] {
+    SQLite::Statement q(*db_, std::string("SELECT ") + kEventCols +
+                                  " FROM events WHERE lead_id = ? ORDER BY ts DESC, message_id "
+                                  "DESC LIMIT ?");
+    q.bind(1, id);
+    q.bind(2, static_cast<int64_t>(n));
+    while (q.executeStep()) events->push_back(ReadEvent(q));
+    std::reverse(events->begin(), events->end());
+    SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
+                                  " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
+    a.bind(1, id);
+    while (a.executeStep()) actions->push_back(ReadAction(a));
     return Status::Ok();
   });
 }

@@ -75,7 +75,18 @@ class Store {
   Status ClearDirty(const std::string& lead_id);
   Result<int64_t> DirtyCount();
 
-  Status SaveProjection(const LeadState& s, double eng_key);
+  Status SaveProjection(const LeadState& s, double eng_key, const std::string& state);
+  // The projection row of a lead (state: the encoded rest), with its history.
+  struct StoredLead {
+    LeadRow row;
+    int64_t playbook_version = 1;
+    std::string state;
+    std::vector<HistoryEntry> history;
+  };
+  Result<std::optional<StoredLead>> LoadProjection(const std::string& id);
+  // The lead's last `n` events (timeline order) and all its actions.
+  Status LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
+                    std::vector<Action>* actions);
   Status DeleteProjection(const std::string& id);
   // Open leads in descending fit, or descending engagement key: the two
   // sorted lists of the queue's threshold algorithm.
