@@ -32,8 +32,10 @@ CREATE TABLE leads(id TEXT PRIMARY KEY, stage TEXT NOT NULL, open INTEGER NOT NU
   fit REAL NOT NULL, eng_sum REAL NOT NULL, eng_ref INTEGER NOT NULL, eng_key REAL NOT NULL,
   first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, owner TEXT,
   playbook_version INTEGER NOT NULL, state TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX leads_by_fit ON leads(open, fit DESC);
-CREATE INDEX leads_by_eng ON leads(open, eng_key DESC);
+CREATE INDEX leads_by_fit ON leads(open, fit DESC, id, stage, eng_sum, eng_ref, eng_key,
+  last_at, owner);
+CREATE INDEX leads_by_eng ON leads(open, eng_key DESC, id, stage, fit, eng_sum, eng_ref,
+  last_at, owner);
 CREATE TABLE history(lead_id TEXT NOT NULL, idx INTEGER NOT NULL, at INTEGER NOT NULL,
   from_stage TEXT NOT NULL, to_stage TEXT NOT NULL, by_user TEXT NOT NULL, reason TEXT,
   rule TEXT, exception INTEGER NOT NULL, playbook_version INTEGER NOT NULL,
