@@ -55,6 +55,23 @@ void AddError(IngestReport* r, std::string where, int64_t line, std::string reas
 
 }  // namespace
 
+std::string DescribeLead(const std::map<std::string, Value>& traits) {
+  auto get = [&](const char* k) {
+    auto it = traits.find(k);
+    return it == traits.end() ? std::string() : std::string(TrimSpaces(it->second.ToText()));
+  };
+  std::string name = get("first_name");
+  std::string last = get("last_name");
+  if (!last.empty()) name += (name.empty() ? "" : " ") + last;
+  if (name.empty()) name = get("name");
+  std::string title = get("job_title"), company = get("company");
+  std::string out = name;
+  if (!title.empty()) out += (out.empty() ? "" : ", ") + title;
+  if (!company.empty()) out += (title.empty() ? (out.empty() ? "" : ", ") : " at ") + company;
+  if (out.empty()) out = get("email");
+  return out;
+}
+
 Status Engine::Init(const std::string& db_path, const std::string& playbook_path) {
   auto pb = LoadPlaybookFile(playbook_path);
   if (!pb.ok()) return pb.status();
@@ -566,7 +583,7 @@ Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stag
       if (!seen.insert(row.id).second) return;
       if (stage && row.stage != *stage) return;
       double eng = eng_at(row);
-      keep({row.id, row.stage, row.fit, eng, row.fit + eng, row.owner});
+      keep({row.id, row.stage, row.fit, eng, row.fit + eng, row.owner, {}});
     };
     while (fit_more || eng_more) {
       if (fit_more) {
@@ -596,12 +613,22 @@ Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stag
   } else {
     Status s = FoldAll(at, [&](const LeadState& st) {
       if (!IsOpen(st.stage) || (stage && st.stage != *stage)) return Status::Ok();
-      keep({st.id, st.stage, st.fit, st.engagement, st.total, st.owner});
+      keep({st.id, st.stage, st.fit, st.engagement, st.total, st.owner, DescribeLead(st.traits)});
       return Status::Ok();
     });
     if (!s.ok()) return s;
   }
   std::sort(rows.begin(), rows.end(), better);
+  if (rows.size() <= 1000) {
+    for (QueueRow& row : rows) {
+      if (!row.who.empty()) continue;
+      auto stored = store_->LoadProjection(row.id);
+      if (!stored.ok() || !*stored) continue;
+      LeadState s;
+      int64_t n = 0;
+      if (DecodeProjection((*stored)->state, &s, &n).ok()) row.who = DescribeLead(s.traits);
+    }
+  }
   return rows;
 }
 

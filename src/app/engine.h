@@ -30,7 +30,11 @@ struct QueueRow {
   Stage stage;
   double fit, engagement, total;
   std::optional<std::string> owner;
+  std::string who;  // "Ana Ruiz, VP Finance at Acme" from the traits, for people
 };
+
+// "Ana Ruiz, VP Finance at Acme" (whatever of it the traits have).
+std::string DescribeLead(const std::map<std::string, Value>& traits);
 
 struct SlaOpen {
   std::string id;

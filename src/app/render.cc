@@ -255,16 +255,25 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
 std::string QueueText(const std::vector<QueueRow>& rows, Micros at, bool color) {
   std::string out = fmt::format("Queue as of {} — {} lead{}\n\n", FormatRfc3339(at), rows.size(),
                                 rows.size() == 1 ? "" : "s");
-  size_t w = 4;
-  for (const auto& r : rows) w = std::max(w, r.id.size());
+  size_t w = 4, ww = 3;
+  for (const auto& r : rows) {
+    w = std::max(w, r.id.size());
+    ww = std::max(ww, std::min<size_t>(r.who.size(), 48));
+  }
   out += Paint(color, "1",
-               fmt::format("{:>4}  {:<{}}  {:<12} {:>8} {:>11} {:>8}  {}", "#", "lead", w, "stage",
-                           "fit", "engagement", "total", "owner")) +
+               fmt::format("{:>4}  {:<{}}  {:<{}}  {:<12} {:>7} {:>11} {:>7}  {}", "#", "lead", w,
+                           "who", ww, "stage", "fit", "engagement", "total", "owner")) +
          "\n";
   int i = 0;
   for (const auto& r : rows) {
-    out += fmt::format("{:>4}  {:<{}}  {:<12} {:>8} {:>11} {:>8}  {}\n", ++i, r.id, w,
-                       StageName(r.stage), Num(r.fit), Num(r.engagement), Num(r.total),
+    std::string who = r.who;
+    if (who.size() > 48) {
+      size_t cut = 45;  // never split a UTF-8 sequence
+      while (cut > 0 && (static_cast<unsigned char>(who[cut]) & 0xC0) == 0x80) --cut;
+      who = who.substr(0, cut) + "...";
+    }
+    out += fmt::format("{:>4}  {:<{}}  {:<{}}  {:<12} {:>7} {:>11} {:>7}  {}\n", ++i, r.id, w, who,
+                       ww, StageName(r.stage), Num(r.fit), Num(r.engagement), Num(r.total),
                        r.owner.value_or("-"));
   }
   return out;
