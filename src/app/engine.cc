@@ -632,10 +632,10 @@ Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stag
   return rows;
 }
 
-Result<SlaReport> Engine::Sla(Micros at) {
+Result<SlaReport> Engine::Sla(Micros at, bool refold) {
   SlaReport r;
   r.limit = PlaybookAt(at).first_response;
-  Status s = FoldAll(at, [&](const LeadState& st) {
+  auto count = [&](const LeadState& st) {
     for (const auto& c : st.clocks) {
       Micros limit = c.due - c.mql_at;
       if (c.responded_at) {
@@ -652,7 +652,22 @@ Result<SlaReport> Engine::Sla(Micros at) {
       }
     }
     return Status::Ok();
-  });
+  };
+  auto current = ProjectionsCurrentAt(at);
+  if (!current.ok()) return current.status();
+  Status s = Status::Ok();
+  if (*current && !refold) {
+    // Clocks only change at points: the projections hold them as of now.
+    s = store_->ForEachProjectionState([&](const std::string& id, std::string_view state) {
+      LeadState st;
+      st.id = id;
+      int64_t n = 0;
+      if (Status d = DecodeProjection(state, &st, &n); !d.ok()) return d;
+      return count(st);
+    });
+  } else {
+    s = FoldAll(at, count);
+  }
   if (!s.ok()) return s;
   std::sort(r.open.begin(), r.open.end(), [](const SlaOpen& a, const SlaOpen& b) {
     if (a.overdue_seconds != b.overdue_seconds) return a.overdue_seconds > b.overdue_seconds;

@@ -91,7 +91,7 @@ class Engine {
   // `refold` forces the always-exact path (fold every lead), for verification.
   Result<std::vector<QueueRow>> Queue(Micros at, std::optional<Stage> stage, int64_t limit,
                                       bool refold = false);
-  Result<SlaReport> Sla(Micros at);
+  Result<SlaReport> Sla(Micros at, bool refold = false);
   Status Rebuild(int64_t* leads);
   // Folds every lead as of `at` (the slow, always-correct path).
   Status FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn);

@@ -310,15 +310,16 @@ int Main(int argc, char** argv) {
   // sla
   auto* sla = app.add_subcommand("sla", "speed to lead: running clocks, breaches, response times");
   AtOption s_at;
-  bool s_json = false;
+  bool s_json = false, s_refold = false;
   sla->add_option("--at", s_at.text, "as of this time (RFC 3339), default now");
   sla->add_flag("--json", s_json, "the JSON contract of cli.md");
+  sla->add_flag("--refold", s_refold, "refold every lead instead of reading projections");
   sla->callback([&] {
     auto at = s_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
-    auto r = (*e)->Sla(*at);
+    auto r = (*e)->Sla(*at, s_refold);
     if (!r.ok()) return void(rc = ExitFor(r.status()));
     if (s_json) {
       std::cout << SlaJson(*r).dump(2) << "\n";

@@ -587,6 +587,22 @@ Status Store::BumpLastPoint(Micros t) {
   });
 }
 
+Status Store::ForEachProjectionState(
+    const std::function<Status(const std::string& id, std::string_view state)>& fn) {
+  return Guard([&] {
+    SQLite::Statement q(*db_, "SELECT id, state FROM leads");
+    while (q.executeStep()) {
+      const char* text = q.getColumn(1).getText();
+      int n = q.getColumn(1).getBytes();
+      if (Status s = fn(q.getColumn(0).getString(), std::string_view(text, static_cast<size_t>(n)));
+          !s.ok()) {
+        return s;
+      }
+    }
+    return Status::Ok();
+  });
+}
+
 Result<std::vector<std::string>> Store::AllLeadIds() {
   std::vector<std::string> out;
   Status st = Guard([&] {

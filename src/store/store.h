@@ -106,6 +106,8 @@ class Store {
   // Records that the log now has a point at t (kept in meta for the queue's fast path).
   Status BumpLastPoint(Micros t);
   Result<std::vector<std::string>> AllLeadIds();
+  Status ForEachProjectionState(
+      const std::function<Status(const std::string& id, std::string_view state)>& fn);
   Result<Micros> MaxPointTime();  // latest event/action/apply timestamp in the log
   Result<int64_t> CountEvents();
 
