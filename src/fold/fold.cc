@@ -91,9 +91,28 @@ class Folder {
     RetypeFields();
     eng_.Reset(&pb());
     if (rescore) {
-      // Scores under a new version cover all the lead's activities so far.
-      for (const Event* e : activities_) {
-        eng_.Add(e->name, e->props, e->ts, s_.fields.data(), cache_);
+      // Scores under a new version cover all the lead's activities so far,
+      // each judged with the traits the lead had at that activity.
+      const Playbook& p = pb();
+      std::map<std::string, Value> traits;
+      std::vector<FieldValue> fields(p.fields.size());
+      for (size_t i = 0; i < events_done_; ++i) {
+        const Event* e = events_[i];
+        if (e->type == EventType::kIdentify) {
+          for (const auto& [k, v] : e->props) {
+            if (v.is_null()) {
+              traits.erase(k);
+            } else {
+              traits[k] = v;
+            }
+            int f = p.FieldIndex(k);
+            if (f >= 0)
+              fields[static_cast<size_t>(f)] =
+                  ReadAsField(v, p.fields[static_cast<size_t>(f)].type);
+          }
+        } else if (e->type == EventType::kTrack || e->type == EventType::kPage) {
+          eng_.Add(e->name, e->props, e->ts, fields.data(), cache_);
+        }
       }
     }
   }
@@ -204,6 +223,7 @@ class Folder {
 
   void OnEvent(const Event& e) {
     Touch(e.ts);
+    ++events_done_;
     ++s_.events;
     switch (e.type) {
       case EventType::kIdentify: {
@@ -220,7 +240,6 @@ class Folder {
       }
       case EventType::kTrack:
       case EventType::kPage:
-        activities_.push_back(&e);
         s_.last_activity_at = e.ts;
         eng_.Add(e.name, e.props, e.ts, s_.fields.data(), cache_);
         Automatic(e.ts, true, &e);
@@ -320,7 +339,7 @@ class Folder {
   LeadState s_;
   std::vector<const Event*> events_;
   std::vector<const Action*> actions_;
-  std::vector<const Event*> activities_;
+  size_t events_done_ = 0;  // events_[0, events_done_) are folded
   size_t version_idx_ = 0;
   MatchCache* cache_ = nullptr;
   double fit_ = 0;

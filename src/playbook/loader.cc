@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -32,12 +33,21 @@ class Loader {
 
   void CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
                  const std::string& where) const {
+    std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
       std::string k = it->first.Scalar();
       if (!allowed.count(k)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
         Fail(it->first, "unknown key '" + k + "' in " + where + " (expected one of: " + list + ")");
+      }
+      if (!seen.insert(k).second) {
+        Fail(it->first, "key '" + k + "' appears twice in " + where + ": keep one");
+      }
+      static const std::set<std::string> kMayBeEmpty = {"fields", "fit", "engagement", "disqualify",
+                                                        "rules"};
+      if (it->second.IsNull() && !kMayBeEmpty.count(k)) {
+        Fail(it->first, "'" + k + "' in " + where + " has no value");
       }
     }
   }
@@ -305,6 +315,9 @@ class Loader {
         NeedMap(f, "'fields'");
         for (auto it = f.begin(); it != f.end(); ++it) {
           std::string name = it->first.Scalar();
+          if (it->second.IsNull()) {
+            Fail(it->first, "field '" + name + "' has no type (use text, number, bool or time)");
+          }
           std::string t = Text(it->second, "a field type");
           FieldType ft;
           if (t == "text") {
@@ -396,6 +409,10 @@ class Loader {
             Fail(r, where + " needs an 'event', a 'when' on fields, or both");
           }
           rule.reason = Text(Need(r, "reason", where), "reason");
+          if (TrimSpaces(rule.reason).empty()) {
+            Fail(r["reason"],
+                 where + " needs a reason a person can read (it is shown in the history)");
+          }
           if (rule.event) {
             pb_->disq_by_event[*rule.event].push_back(static_cast<int>(pb_->disqualify.size()));
           }
@@ -451,10 +468,19 @@ class Loader {
     for (const auto& r : pb_->engagement) {
       if (r.points <= 0) continue;
       any_positive = true;
-      if (r.limit_count < 0 || r.limit_per > 0) {
+      const double n = static_cast<double>(r.limit_count);
+      if (r.limit_count < 0) {
         unbounded = true;
+      } else if (r.limit_per == 0) {
+        max_eng += r.points * n;
+      } else if (pb_->half_life) {
+        // N per window, each window's worth decayed by one more window:
+        // N*p * (1 + q + q^2 + ...) with q = 0.5^(per/half_life).
+        const double q =
+            std::exp2(-static_cast<double>(r.limit_per) / static_cast<double>(*pb_->half_life));
+        max_eng += r.points * n / (1.0 - q);
       } else {
-        max_eng += r.points * static_cast<double>(r.limit_count);
+        unbounded = true;  // no decay: windows add up without end
       }
     }
     if (unbounded) max_eng = inf;
