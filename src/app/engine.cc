@@ -21,7 +21,8 @@
 namespace leadgate {
 namespace {
 
-constexpr size_t kBatch = 250000;  // events per commit: big commits write each page once
+constexpr size_t kBatch = 250000;          // events per commit: big commits write each page once
+constexpr int64_t kBatchBytes = 96 << 20;  // ... and at most this much JSON (long lines)
 constexpr size_t kMaxErrorsKept = 1000;
 
 // LEADGATE_TRACE=1 prints phase timings to stderr (for profiling).
@@ -113,7 +114,8 @@ Status Engine::Save(const LeadState& s) {
   for (const auto& v : versions_) {
     if (v.version == s.playbook_version) pb = v.playbook.get();
   }
-  return store_->SaveProjection(s, EngagementKey(s, *pb), EncodeProjection(s, s.events));
+  return store_->SaveProjection(s, EngagementKey(s, *pb), EncodeProjection(s, s.events),
+                                DescribeLead(s.traits));
 }
 
 const Playbook& Engine::PlaybookAt(Micros at) const {
@@ -132,12 +134,11 @@ FoldOptions Engine::Options(Micros as_of) {
   return opts;
 }
 
-// Refolds every lead marked dirty and saves its projection, in its own
-// transaction (call it outside one). Two stages on two cores: a reader thread
-// with its own connection loads and parses the logs; this thread folds and
-// writes. A crash leaves the marks in place, and the next refresh redoes them.
-Status Engine::RefreshDirty() {
-  Trace("refresh: start");
+// Refolds every lead marked dirty (all: every lead) and saves its projection,
+// inside the caller's transaction. Two stages on two cores: a reader thread
+// with its own connection loads and decodes the logs; this thread folds and
+// writes.
+Status Engine::FoldAndSave(bool all, int64_t* count) {
   struct LeadLog {
     std::string id;
     std::vector<Event> events;
@@ -156,8 +157,8 @@ Status Engine::RefreshDirty() {
     (*reader_store)->SetCacheKiB(32768);
     Chunk chunk;
     read_status = (*reader_store)
-                      ->ForEachLead(false, [&](const std::string& id, std::vector<Event>& events,
-                                               std::vector<Action>& actions) {
+                      ->ForEachLead(all, [&](const std::string& id, std::vector<Event>& events,
+                                             std::vector<Action>& actions) {
                         chunk.push_back({id, std::move(events), std::move(actions)});
                         if (chunk.size() >= 256) {
                           if (!queue.Push(std::move(chunk)))
@@ -170,20 +171,30 @@ Status Engine::RefreshDirty() {
     queue.Close();
   });
   FoldOptions opts = Options(INT64_MAX);
-  Status s = store_->Begin();
+  Status s = Status::Ok();
   while (s.ok()) {
     std::optional<Chunk> chunk = queue.Pop();
     if (!chunk) break;
     for (LeadLog& log : *chunk) {
       LeadState st = Fold(log.id, Ptrs(log.events), Ptrs(log.actions), versions_, opts);
       s = st.exists ? Save(st) : store_->DeleteProjection(log.id);
-      if (s.ok()) s = store_->ClearDirty(log.id);
+      if (s.ok() && !all) s = store_->ClearDirty(log.id);
       if (!s.ok()) break;
+      if (count) ++*count;
     }
   }
   queue.Close();  // unblocks the reader if we stopped early
   reader.join();
   if (s.ok()) s = read_status;
+  return s;
+}
+
+// Refolds every lead marked dirty, in its own transaction (call it outside
+// one). A crash leaves the marks in place, and the next refresh redoes them.
+Status Engine::RefreshDirty() {
+  Trace("refresh: start");
+  Status s = store_->Begin();
+  if (s.ok()) s = FoldAndSave(/*all=*/false, nullptr);
   Trace("refresh: folded");
   if (!s.ok()) {
     store_->Rollback();
@@ -237,59 +248,68 @@ Status Engine::AddUser(const std::string& name, const std::string& role) {
   return store_->Commit();
 }
 
-Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* report) {
+Status Engine::StoreBatch(const EventBatch& batch, IngestReport* report,
+                          std::unordered_set<std::string>* touched) {
   if (Status s = store_->Begin(); !s.ok()) return s;
+  auto r = store_->AppendBatch(batch, touched);
+  Status s = r.ok() ? Status::Ok() : r.status();
+  if (s.ok() && r->max_ts != INT64_MIN) s = store_->BumpLastPoint(r->max_ts);
+  if (s.ok()) s = store_->Commit();
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  report->stored += r->stored;
+  report->duplicates += r->duplicates;
+  for (auto& id : r->leads) touched->insert(std::move(id));
+  return Status::Ok();
+}
+
+Status Engine::StoreBatch(const std::vector<Event>& events, IngestReport* report,
+                          std::unordered_set<std::string>* touched) {
+  EventBatch batch;
+  for (const Event& e : events) batch.Add(e);
+  batch.Finish();
+  return StoreBatch(batch, report, touched);
+}
+
+Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* report) {
   std::unordered_set<std::string> touched;
-  Micros last = INT64_MIN;
-  // Insert in key order (lead, time): each B-tree page is touched once per batch.
-  std::vector<const Event*> order = Ptrs(events);
-  std::sort(order.begin(), order.end(), [](const Event* a, const Event* b) {
-    if (a->lead_id != b->lead_id) return a->lead_id < b->lead_id;
-    if (a->ts != b->ts) return a->ts < b->ts;
-    return a->message_id < b->message_id;
-  });
-  for (const Event* ep : order) {
-    const Event& e = *ep;
-    auto ins = store_->InsertEvent(e);
-    if (!ins.ok()) {
-      store_->Rollback();
-      return ins.status();
-    }
-    if (*ins) {
-      ++report->stored;
-      last = std::max(last, e.ts);
-      if (touched.insert(e.lead_id).second) {
-        if (Status s = store_->MarkDirty(e.lead_id); !s.ok()) {
-          store_->Rollback();
-          return s;
-        }
-      }
-    } else {
-      ++report->duplicates;
-    }
-  }
+  if (Status s = StoreBatch(events, report, &touched); !s.ok()) return s;
   report->leads_touched += static_cast<int64_t>(touched.size());
-  if (last != INT64_MIN) {
-    if (Status s = store_->BumpLastPoint(last); !s.ok()) {
-      store_->Rollback();
-      return s;
-    }
-  }
-  return store_->Commit();
+  return RefreshDirty();
 }
 
 Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hint,
                       std::ostream* rejects, ProgressSink* progress, IngestReport* report) {
-  std::vector<Event> batch;
-  batch.reserve(kBatch);
+  // Two stages on two cores: this thread reads, parses and encodes lines into
+  // batches; a writer thread stores each batch in its own transaction. The
+  // batches are synced to disk by the final commit (synchronous=NORMAL until
+  // then): when ingest returns OK, everything it stored is durable.
+  struct Batch {
+    EventBatch events;
+    int64_t bytes = 0;
+  };
+  BoundedQueue<Batch> queue(1);
+  Status write_status = Status::Ok();
+  std::unordered_set<std::string> touched;
+  store_->SetSynchronous(false);
+  std::thread writer([&] {
+    while (std::optional<Batch> b = queue.Pop()) {
+      if (!write_status.ok()) continue;  // drain after a failure
+      write_status = StoreBatch(b->events, report, &touched);
+      if (write_status.ok() && progress) progress->Update(b->bytes, size_hint);
+    }
+  });
+  auto batch = std::make_unique<Batch>();
   std::string line;
   int64_t lineno = 0, bytes = 0;
-  auto flush = [&]() -> Status {
-    if (batch.empty()) return Status::Ok();
-    Status s = IngestEvents(batch, report);
-    batch.clear();
-    if (progress) progress->Update(bytes, size_hint);
-    return s;
+  auto push = [&] {
+    batch->bytes = bytes;
+    batch->events.Finish();
+    bool ok = queue.Push(std::move(*batch));
+    batch = std::make_unique<Batch>();
+    return ok;
   };
   while (std::getline(in, line)) {
     ++lineno;
@@ -299,19 +319,32 @@ Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hi
     if (TrimSpaces(line).empty()) continue;
     ++report->lines;
     Event e;
-    Status s = ParseEvent(line, &e, /*with_props=*/false);
+    Status s = ParseEvent(line, &e, /*with_props=*/true);
     if (!s.ok()) {
       AddError(report, name + ":" + std::to_string(lineno), lineno, s.message());
       if (rejects) *rejects << line << '\n';
       continue;
     }
-    e.raw = std::move(line);
-    batch.push_back(std::move(e));
-    if (batch.size() >= kBatch) {
-      if (Status f = flush(); !f.ok()) return f;
+    batch->events.Add(e);
+    if (batch->events.size() >= kBatch ||
+        batch->events.bytes() >= static_cast<size_t>(kBatchBytes)) {
+      if (!push()) break;
     }
   }
-  if (Status f = flush(); !f.ok()) return f;
+  if (batch->events.size() > 0) push();
+  queue.Close();
+  writer.join();
+  store_->SetSynchronous(true);
+  if (!write_status.ok()) return write_status;
+  // A synced commit: the batches above are on disk when it returns.
+  Status s = store_->Begin();
+  if (s.ok()) s = store_->SetMeta("last_ingest_at", std::to_string(NowMicros()));
+  if (s.ok()) s = store_->Commit();
+  if (!s.ok()) {
+    store_->Rollback();
+    return s;
+  }
+  report->leads_touched += static_cast<int64_t>(touched.size());
   if (progress) progress->Done();
   Trace("ingest: stored");
   // Projections: refold every lead this input touched.
@@ -329,6 +362,7 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
   std::vector<std::string> header;
   int id_idx = -1, created_idx = -1;
   std::vector<Event> batch;
+  std::unordered_set<std::string> touched;
   Status inner = Status::Ok();
   Status st = ingest::ReadCsv(data, 0, [&](ingest::CsvRecord&& rec) -> Status {
     if (header.empty()) {
@@ -386,7 +420,7 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
     e.message_id = "csv-" + HashHex(canon);
     batch.push_back(std::move(e));
     if (batch.size() >= kBatch) {
-      Status s = IngestEvents(batch, report);
+      Status s = StoreBatch(batch, report, &touched);
       batch.clear();
       return s;
     }
@@ -398,7 +432,8 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
   }
   if (header.empty())
     return Status::Invalid(path + ": the file is empty (a header row is required)");
-  if (Status s = IngestEvents(batch, report); !s.ok()) return s;
+  if (Status s = StoreBatch(batch, report, &touched); !s.ok()) return s;
+  report->leads_touched += static_cast<int64_t>(touched.size());
   return RefreshDirty();
 }
 
@@ -622,11 +657,8 @@ Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stag
   if (rows.size() <= 1000) {
     for (QueueRow& row : rows) {
       if (!row.who.empty()) continue;
-      auto stored = store_->LoadProjection(row.id);
-      if (!stored.ok() || !*stored) continue;
-      LeadState s;
-      int64_t n = 0;
-      if (DecodeProjection((*stored)->state, &s, &n).ok()) row.who = DescribeLead(s.traits);
+      auto who = store_->LeadWho(row.id);
+      if (who.ok()) row.who = std::move(*who);
     }
   }
   return rows;
@@ -683,24 +715,24 @@ Result<SlaReport> Engine::Sla(Micros at, bool refold) {
 }
 
 Status Engine::Rebuild(int64_t* leads) {
+  // One transaction: drop the projections and their indexes, refold every
+  // lead from the log (a reader thread decodes, this thread folds and
+  // writes), recreate the indexes in bulk. A crash leaves the old state.
+  Trace("rebuild: start");
   if (Status s = store_->Begin(); !s.ok()) return s;
-  Status s = Status::Ok();
-  try {
-    store_->db().exec("DELETE FROM leads; DELETE FROM history;");
-  } catch (const std::exception& e) {
-    s = Status::Internal(e.what());
-  }
-  if (s.ok()) s = store_->MarkAllDirty();
-  if (s.ok()) {
-    auto n = store_->DirtyCount();
-    if (n.ok()) *leads = *n;
-  }
+  Status s = store_->BeginBulkLoad();
+  *leads = 0;
+  if (s.ok()) s = FoldAndSave(/*all=*/true, leads);
+  Trace("rebuild: folded");
+  if (s.ok()) s = store_->FinishBulkLoad();
+  Trace("rebuild: indexed");
   if (s.ok()) s = store_->Commit();
   if (!s.ok()) {
     store_->Rollback();
     return s;
   }
-  return RefreshDirty();
+  Trace("rebuild: committed");
+  return Status::Ok();
 }
 
 }  // namespace leadgate

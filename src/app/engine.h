@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -102,6 +103,12 @@ class Engine {
 
  private:
   Status RefreshDirty();
+  Status FoldAndSave(bool all, int64_t* count);
+  // Stores one batch durably (its own transaction); adds the leads it touched.
+  Status StoreBatch(const std::vector<Event>& events, IngestReport* report,
+                    std::unordered_set<std::string>* touched);
+  Status StoreBatch(const EventBatch& batch, IngestReport* report,
+                    std::unordered_set<std::string>* touched);
   // Whether the projections are the state as of `at` up to decay.
   Result<bool> ProjectionsCurrentAt(Micros at);
   Status Save(const LeadState& s);

@@ -3,27 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "fold/scoring.h"
+#include "store/codec.h"
 
 namespace leadgate {
 namespace {
 
 using Json = nlohmann::json;
-
-Json ValueToJson(const Value& v) {
-  switch (v.kind) {
-    case Value::Kind::kNull:
-      return nullptr;
-    case Value::Kind::kBool:
-      return v.b;
-    case Value::Kind::kNumber:
-      return v.num;
-    case Value::Kind::kString:
-      return v.str;
-    case Value::Kind::kNested:
-      return Json{{"$nested", v.str}};
-  }
-  return nullptr;
-}
 
 Value JsonToValue(const Json& j) {
   if (j.is_boolean()) return Value::Bool(j.get<bool>());
@@ -33,7 +18,6 @@ Value JsonToValue(const Json& j) {
   return Value::Null();
 }
 
-Json Opt(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
 std::optional<std::string> Opt(const Json& j) {
   if (j.is_string()) return j.get<std::string>();
   return std::nullopt;
@@ -41,45 +25,98 @@ std::optional<std::string> Opt(const Json& j) {
 
 }  // namespace
 
-std::string EncodeProjection(const LeadState& s, int64_t event_count) {
-  Json j;
-  Json traits = Json::object();
-  for (const auto& [k, v] : s.traits) traits[k] = ValueToJson(v);
-  j["traits"] = traits;
-  // Explanation at the last point, without the cap line (recomputed at T).
-  Json lines = Json::array();
-  for (const auto& l : s.explanation) {
-    if (l.kind == "cap") continue;
-    lines.push_back({l.rule, l.kind, l.count, l.points});
+namespace {
+
+// Binary layout, version 1 (see docs/storage.md): traits, explanation lines
+// (without the cap line, recomputed at T), BANT, clocks, warnings, counts and
+// times. Schema-1 stores hold JSON text here; DecodeProjection reads both.
+constexpr char kProjectionV1 = 1;
+
+void PutOpt(const std::optional<std::string>& s, std::string* out) {
+  out->push_back(s ? 1 : 0);
+  if (s) bin::PutBytes(*s, out);
+}
+void PutOptInt(const std::optional<int64_t>& v, std::string* out) {
+  out->push_back(v ? 1 : 0);
+  if (v) bin::PutInt(*v, out);
+}
+bool GetOpt(bin::Reader& r, std::optional<std::string>* s) {
+  uint8_t has = 0;
+  if (!r.Byte(&has)) return false;
+  if (!has) {
+    s->reset();
+    return true;
   }
-  j["lines"] = lines;
-  if (s.bant) {
-    const BantAnswers& b = *s.bant;
-    j["bant"] = {Opt(b.budget),
-                 Opt(b.authority),
-                 Opt(b.need),
-                 Opt(b.timeline),
-                 Opt(b.current_solution),
-                 b.by,
-                 b.at};
+  std::string v;
+  if (!r.Bytes(&v)) return false;
+  *s = std::move(v);
+  return true;
+}
+bool GetOptInt(bin::Reader& r, std::optional<int64_t>* v) {
+  uint8_t has = 0;
+  if (!r.Byte(&has)) return false;
+  if (!has) {
+    v->reset();
+    return true;
   }
-  Json clocks = Json::array();
-  for (const auto& c : s.clocks) {
-    clocks.push_back({c.mql_at, c.due, c.responded_at ? Json(*c.responded_at) : Json(nullptr),
-                      Opt(c.responded_by)});
-  }
-  j["clocks"] = clocks;
-  j["warnings"] = s.warnings;
-  j["events"] = event_count;
-  j["first_at"] = s.first_at;
-  j["last_at"] = s.last_at;
-  if (s.last_activity_at) j["last_activity_at"] = *s.last_activity_at;
-  if (s.last_touch_at) j["last_touch_at"] = *s.last_touch_at;
-  if (s.entered_stage_at) j["entered_stage_at"] = *s.entered_stage_at;
-  return j.dump();
+  int64_t x = 0;
+  if (!r.Int(&x)) return false;
+  *v = x;
+  return true;
 }
 
-Status DecodeProjection(std::string_view text, LeadState* s, int64_t* event_count) {
+}  // namespace
+
+std::string EncodeProjection(const LeadState& s, int64_t event_count) {
+  std::string out;
+  out.reserve(256);
+  out.push_back(kProjectionV1);
+  bin::PutVarint(s.traits.size(), &out);
+  for (const auto& [k, v] : s.traits) {
+    bin::PutBytes(k, &out);
+    EncodeValue(v, &out);
+  }
+  size_t lines = 0;
+  for (const auto& l : s.explanation) lines += l.kind != "cap";
+  bin::PutVarint(lines, &out);
+  for (const auto& l : s.explanation) {
+    if (l.kind == "cap") continue;
+    bin::PutBytes(l.rule, &out);
+    bin::PutBytes(l.kind, &out);
+    bin::PutInt(l.count, &out);
+    bin::PutDouble(l.points, &out);
+  }
+  out.push_back(s.bant ? 1 : 0);
+  if (s.bant) {
+    const BantAnswers& b = *s.bant;
+    PutOpt(b.budget, &out);
+    PutOpt(b.authority, &out);
+    PutOpt(b.need, &out);
+    PutOpt(b.timeline, &out);
+    PutOpt(b.current_solution, &out);
+    bin::PutBytes(b.by, &out);
+    bin::PutInt(b.at, &out);
+  }
+  bin::PutVarint(s.clocks.size(), &out);
+  for (const auto& c : s.clocks) {
+    bin::PutInt(c.mql_at, &out);
+    bin::PutInt(c.due, &out);
+    PutOptInt(c.responded_at, &out);
+    PutOpt(c.responded_by, &out);
+  }
+  bin::PutVarint(s.warnings.size(), &out);
+  for (const auto& w : s.warnings) bin::PutBytes(w, &out);
+  bin::PutInt(event_count, &out);
+  bin::PutInt(s.first_at, &out);
+  bin::PutInt(s.last_at, &out);
+  PutOptInt(s.last_activity_at, &out);
+  PutOptInt(s.last_touch_at, &out);
+  PutOptInt(s.entered_stage_at, &out);
+  return out;
+}
+
+namespace {
+Status DecodeJsonProjection(std::string_view text, LeadState* s, int64_t* event_count) {
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return Status::Internal("a stored projection is unreadable: run 'leadgate rebuild'");
@@ -121,6 +158,71 @@ Status DecodeProjection(std::string_view text, LeadState* s, int64_t* event_coun
     return Status::Internal(std::string("a stored projection is unreadable (") + e.what() +
                             "): run 'leadgate rebuild'");
   }
+  s->exists = true;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_count) {
+  if (data.empty() || data[0] != kProjectionV1) return DecodeJsonProjection(data, s, event_count);
+  bin::Reader r(data.substr(1));
+  auto bad = [&] {
+    return Status::Internal("the stored projection of lead '" + s->id +
+                            "' is unreadable: run 'leadgate rebuild'");
+  };
+  uint64_t n = 0;
+  if (!r.Varint(&n) || n > r.left()) return bad();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k;
+    Value v;
+    if (!r.Bytes(&k) || !DecodeValue(r, &v)) return bad();
+    s->traits.emplace(std::move(k), std::move(v));
+  }
+  if (!r.Varint(&n) || n > r.left()) return bad();
+  s->explanation.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    ExplanationLine l;
+    if (!r.Bytes(&l.rule) || !r.Bytes(&l.kind) || !r.Int(&l.count) || !r.Double(&l.points))
+      return bad();
+    s->explanation.push_back(std::move(l));
+  }
+  uint8_t has_bant = 0;
+  if (!r.Byte(&has_bant)) return bad();
+  if (has_bant) {
+    BantAnswers b;
+    if (!GetOpt(r, &b.budget) || !GetOpt(r, &b.authority) || !GetOpt(r, &b.need) ||
+        !GetOpt(r, &b.timeline) || !GetOpt(r, &b.current_solution) || !r.Bytes(&b.by) ||
+        !r.Int(&b.at)) {
+      return bad();
+    }
+    s->bant = std::move(b);
+  }
+  if (!r.Varint(&n) || n > r.left()) return bad();
+  for (uint64_t i = 0; i < n; ++i) {
+    SlaClock c;
+    std::optional<int64_t> resp;
+    if (!r.Int(&c.mql_at) || !r.Int(&c.due) || !GetOptInt(r, &resp) ||
+        !GetOpt(r, &c.responded_by)) {
+      return bad();
+    }
+    c.responded_at = resp;
+    s->clocks.push_back(std::move(c));
+  }
+  if (!r.Varint(&n) || n > r.left()) return bad();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string w;
+    if (!r.Bytes(&w)) return bad();
+    s->warnings.push_back(std::move(w));
+  }
+  std::optional<int64_t> la, lt, es;
+  if (!r.Int(event_count) || !r.Int(&s->first_at) || !r.Int(&s->last_at) || !GetOptInt(r, &la) ||
+      !GetOptInt(r, &lt) || !GetOptInt(r, &es)) {
+    return bad();
+  }
+  s->last_activity_at = la;
+  s->last_touch_at = lt;
+  s->entered_stage_at = es;
   s->exists = true;
   return Status::Ok();
 }

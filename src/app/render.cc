@@ -140,6 +140,20 @@ Json ShowJson(const ShowResult& r) {
   }
   j["sla"] = clocks;
   j["events"] = r.event_count;
+  // The latest 40 events, in timeline order (the dossier's journey).
+  Json recent = Json::array();
+  size_t skip = r.events.size() > 40 ? r.events.size() - 40 : 0;
+  for (size_t i = skip; i < r.events.size(); ++i) {
+    const Event& e = r.events[i];
+    recent.push_back({{"at", FormatRfc3339(e.ts)},
+                      {"type", e.type == EventType::kIdentify ? "identify"
+                               : e.type == EventType::kPage   ? "page"
+                               : e.type == EventType::kTrack  ? "track"
+                                                              : "other"},
+                      {"name", e.name},
+                      {"message_id", e.message_id}});
+  }
+  j["recent_events"] = recent;
   return j;
 }
 

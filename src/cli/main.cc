@@ -10,6 +10,7 @@
 #include "app/engine.h"
 #include "app/render.h"
 #include "cli/demo.h"
+#include "ingest/jsonl.h"
 
 namespace leadgate {
 namespace {
@@ -337,6 +338,34 @@ int Main(int argc, char** argv) {
     int64_t n = 0;
     Status s = (*e)->Rebuild(&n);
     if (s.ok()) std::cout << "rebuilt " << n << " leads\n";
+    rc = ExitFor(s);
+  });
+
+  // export
+  auto* exp = app.add_subcommand("export", "write the stored log out");
+  exp->require_subcommand(1);
+  auto* expe = exp->add_subcommand(
+      "events", "every stored event as Segment JSONL on stdout (re-ingestable: same messageIds)");
+  std::string exp_lead;
+  expe->add_option("--lead", exp_lead, "only this lead's events");
+  expe->callback([&] {
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto write = [&](const Event& ev) {
+      std::cout << EventToJson(ev) << '\n';
+      return std::cout ? Status::Ok() : Status::Invalid("cannot write to standard output");
+    };
+    Status s = Status::Ok();
+    if (exp_lead.empty()) {
+      s = (*e)->store().ForEachEvent(write);
+    } else {
+      std::vector<Event> events;
+      s = (*e)->store().LoadLead(exp_lead, &events, nullptr);
+      if (s.ok() && events.empty())
+        s = Status::NotFound("no lead '" + exp_lead + "' in this store");
+      for (size_t i = 0; s.ok() && i < events.size(); ++i) s = write(events[i]);
+    }
+    std::cout.flush();
     rc = ExitFor(s);
   });
 

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <unordered_map>
 
 #include "ingest/jsonl.h"
+#include "store/codec.h"
 
 namespace leadgate {
 namespace {
@@ -41,7 +43,34 @@ CREATE TABLE history(lead_id TEXT NOT NULL, idx INTEGER NOT NULL, at INTEGER NOT
   rule TEXT, exception INTEGER NOT NULL, playbook_version INTEGER NOT NULL,
   PRIMARY KEY(lead_id, idx)) WITHOUT ROWID;
 )SQL",
+    // 2: the log as per-lead chunks of binary events (append-only, clustered
+    // by lead), idempotency by a 64-bit messageId hash; the queue's display
+    // string. The old events table is converted in C++ (ConvertEventsToChunks).
+    R"SQL(
+CREATE TABLE chunks(lead_id TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL,
+  max_ts INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(lead_id, seq)) WITHOUT ROWID;
+CREATE TABLE msg_ids(hash INTEGER PRIMARY KEY, lead_id TEXT NOT NULL);
+CREATE TABLE msg_collisions(message_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL) WITHOUT ROWID;
+ALTER TABLE leads ADD COLUMN who TEXT NOT NULL DEFAULT '';
+INSERT OR IGNORE INTO dirty SELECT id FROM leads;
+)SQL",
 };
+
+constexpr const char* kLeadIndexes =
+    "CREATE INDEX IF NOT EXISTS leads_by_fit ON leads(open, fit DESC, id, stage, eng_sum, "
+    "eng_ref, eng_key, last_at, owner);"
+    "CREATE INDEX IF NOT EXISTS leads_by_eng ON leads(open, eng_key DESC, id, stage, fit, "
+    "eng_sum, eng_ref, last_at, owner);";
+
+bool EventLess(const Event& a, const Event& b) {
+  if (a.ts != b.ts) return a.ts < b.ts;
+  return a.message_id < b.message_id;
+}
+
+void SortEvents(std::vector<Event>* events, size_t first = 0) {
+  auto b = events->begin() + static_cast<std::ptrdiff_t>(first);
+  if (!std::is_sorted(b, events->end(), EventLess)) std::sort(b, events->end(), EventLess);
+}
 
 std::optional<std::string> OptText(SQLite::Column c) {
   if (c.isNull()) return std::nullopt;
@@ -54,20 +83,6 @@ void BindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) 
   } else {
     st.bind(i);
   }
-}
-
-Event ReadEvent(SQLite::Statement& q) {
-  Event e;
-  const char* body = q.getColumn(5).getText();
-  int n = q.getColumn(5).getBytes();
-  (void)ParseEvent(std::string_view(body, static_cast<size_t>(n)), &e, true);
-  // The envelope columns are authoritative (a page's name, a derived id).
-  e.message_id = q.getColumn(0).getString();
-  e.lead_id = q.getColumn(1).getString();
-  e.type = static_cast<EventType>(q.getColumn(2).getInt());
-  e.name = q.getColumn(3).getString();
-  e.ts = q.getColumn(4).getInt64();
-  return e;
 }
 
 Action ReadAction(SQLite::Statement& q) {
@@ -94,7 +109,6 @@ Action ReadAction(SQLite::Statement& q) {
   return a;
 }
 
-constexpr const char* kEventCols = "message_id, lead_id, type, name, ts, body";
 constexpr const char* kActionCols =
     "seq, lead_id, action, by_user, role, ts, reason, channel, budget, authority, need, "
     "timeline, current_solution";
@@ -128,6 +142,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
     s->db_ = std::make_unique<SQLite::Database>(
         path, create ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE : SQLite::OPEN_READWRITE);
     s->db_->setBusyTimeout(10000);
+    if (create) s->db_->exec("PRAGMA page_size=16384");  // before the first table
     s->db_->exec("PRAGMA journal_mode=WAL");
     s->db_->exec("PRAGMA synchronous=FULL");
     s->db_->exec("PRAGMA foreign_keys=ON");
@@ -152,6 +167,9 @@ Status Store::Migrate() {
     for (int v = version; v < target; ++v) {
       SQLite::Transaction tx(*db_);
       db_->exec(kMigrations[v]);
+      if (v + 1 == 2) {
+        if (Status st = ConvertEventsToChunks(); !st.ok()) return st;
+      }
       db_->exec("PRAGMA user_version=" + std::to_string(v + 1));
       tx.commit();
     }
@@ -260,32 +278,150 @@ Result<std::vector<UserRecord>> Store::Users() {
   return out;
 }
 
-Result<bool> Store::InsertEvent(const Event& e) {
-  bool inserted = false;
+Status Store::LeadMessageIds(const std::string& lead, std::vector<std::string>* ids) {
+  std::vector<Event> events;
+  if (Status s = LoadLead(lead, &events, nullptr); !s.ok()) return s;
+  for (auto& e : events) ids->push_back(std::move(e.message_id));
+  std::sort(ids->begin(), ids->end());
+  return Status::Ok();
+}
+
+Result<Store::AppendResult> Store::AppendEvents(const std::vector<Event>& events) {
+  EventBatch batch;
+  for (const Event& e : events) batch.Add(e);
+  batch.Finish();
+  return AppendBatch(batch, nullptr);
+}
+
+Result<Store::AppendResult> Store::AppendBatch(const EventBatch& batch,
+                                               const std::unordered_set<std::string>* marked) {
+  AppendResult out;
   Status st = Guard([&] {
-    if (!insert_event_) {
-      insert_event_ = std::make_unique<SQLite::Statement>(
-          *db_,
-          "INSERT OR IGNORE INTO events(message_id, lead_id, type, name, ts, body) "
-          "VALUES(?,?,?,?,?,?)");
+    if (!insert_chunk_) {
+      insert_chunk_ = std::make_unique<SQLite::Statement>(
+          *db_, "INSERT INTO chunks(lead_id, seq, n, max_ts, data) VALUES(?,?,?,?,?)");
+      insert_msg_ = std::make_unique<SQLite::Statement>(
+          *db_, "INSERT OR IGNORE INTO msg_ids(hash, lead_id) VALUES(?,?)");
+      find_msg_ =
+          std::make_unique<SQLite::Statement>(*db_, "SELECT lead_id FROM msg_ids WHERE hash = ?");
+      insert_collision_ = std::make_unique<SQLite::Statement>(
+          *db_, "INSERT OR IGNORE INTO msg_collisions(message_id, lead_id) VALUES(?,?)");
     }
-    auto& q = *insert_event_;
-    q.reset();
-    q.bindNoCopy(1, e.message_id);
-    q.bindNoCopy(2, e.lead_id);
-    q.bind(3, static_cast<int>(e.type));
-    q.bindNoCopy(4, e.name);
-    q.bind(5, static_cast<int64_t>(e.ts));
-    if (e.raw.empty()) {
-      q.bind(6, EventToJson(e));
-    } else {
-      q.bindNoCopy(6, e.raw);
+    const auto& items = batch.items();
+    const auto& by_hash = batch.by_hash();
+    std::vector<char> dup(items.size(), 0);
+    bool any_dup = false;
+    // In hash order (one pass over the B-tree). A hash already stored is a
+    // duplicate only when that exact messageId is stored; repeats within the
+    // batch: the first occurrence counts.
+    std::unordered_map<std::string, std::vector<std::string>> ids_of;  // lead -> its messageIds
+    for (size_t i = 0; i < by_hash.size(); ++i) {
+      const auto& it = items[by_hash[i]];
+      const std::string& lead = batch.leads()[it.lead];
+      std::string_view mid = batch.message_id(it);
+      bool repeat = false;
+      for (size_t j = i; j-- > 0 && items[by_hash[j]].hash == it.hash;) {
+        if (!dup[by_hash[j]] && batch.message_id(items[by_hash[j]]) == mid) repeat = true;
+      }
+      bool stored = repeat;
+      if (!repeat) {
+        auto& ins = *insert_msg_;
+        ins.reset();
+        ins.bind(1, static_cast<int64_t>(it.hash));
+        ins.bindNoCopy(2, lead);
+        if (ins.exec() == 0) {
+          // The hash is taken: by this messageId (stored earlier), or a collision.
+          auto& f = *find_msg_;
+          f.reset();
+          f.bind(1, static_cast<int64_t>(it.hash));
+          if (f.executeStep()) {
+            std::string holder = f.getColumn(0).getString();
+            f.reset();
+            auto found = ids_of.find(holder);
+            if (found == ids_of.end()) {
+              std::vector<std::string> ids;
+              if (Status s = LeadMessageIds(holder, &ids); !s.ok()) return s;
+              found = ids_of.emplace(holder, std::move(ids)).first;
+            }
+            stored = std::binary_search(found->second.begin(), found->second.end(), mid);
+          }
+          if (!stored) {
+            auto& c = *insert_collision_;
+            c.reset();
+            c.bind(1, std::string(mid));
+            c.bindNoCopy(2, lead);
+            stored = c.exec() == 0;
+          }
+        }
+      }
+      if (stored) {
+        dup[by_hash[i]] = 1;
+        any_dup = true;
+        ++out.duplicates;
+      }
     }
-    inserted = q.exec() > 0;
+    // The new events: the batch's chunks as built, or rebuilt without the
+    // duplicates where there are some.
+    int64_t seq = 0;
+    {
+      SQLite::Statement q(*db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'chunk_seq'");
+      if (q.executeStep()) seq = q.getColumn(0).getInt64();
+    }
+    std::string data;
+    uint32_t last_lead = UINT32_MAX;
+    for (const auto& c : batch.chunks()) {
+      std::string_view blob = batch.chunk_data(c);
+      int64_t n = c.count;
+      Micros max_ts = c.max_ts;
+      if (any_dup) {
+        data.clear();
+        n = 0;
+        max_ts = INT64_MIN;
+        for (uint32_t k = c.first; k < c.first + c.count; ++k) {
+          uint32_t idx = batch.by_lead()[k];
+          if (dup[idx]) continue;
+          data.append(batch.encoding(items[idx]));
+          max_ts = std::max<Micros>(max_ts, items[idx].ts);
+          ++n;
+        }
+        blob = data;
+      }
+      if (n == 0) continue;
+      const std::string& lead = batch.leads()[c.lead];
+      auto& q = *insert_chunk_;
+      q.reset();
+      q.bindNoCopy(1, lead);
+      q.bind(2, ++seq);
+      q.bind(3, n);
+      q.bind(4, static_cast<int64_t>(max_ts));
+      q.bindNoCopy(5, blob.data(), static_cast<int>(blob.size()));
+      q.exec();
+      out.stored += n;
+      out.max_ts = std::max(out.max_ts, max_ts);
+      if (c.lead != last_lead) {
+        last_lead = c.lead;
+        if (!marked || !marked->count(lead)) {
+          if (Status s = MarkDirty(lead); !s.ok()) return s;
+        }
+        out.leads.push_back(lead);
+      }
+    }
+    SQLite::Statement q(*db_,
+                        "INSERT INTO meta VALUES('chunk_seq', ?) ON CONFLICT(key) DO UPDATE SET "
+                        "value = excluded.value");
+    q.bind(1, seq);
+    q.exec();
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  return inserted;
+  return out;
+}
+
+void Store::SetSynchronous(bool full) {
+  try {
+    db_->exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  } catch (...) {
+  }
 }
 
 Result<int64_t> Store::InsertAction(const Action& a) {
@@ -332,7 +468,7 @@ Status Store::MarkDirty(const std::string& lead_id) {
 
 Status Store::MarkAllDirty() {
   return Guard([&] {
-    db_->exec("INSERT OR IGNORE INTO dirty SELECT DISTINCT lead_id FROM events");
+    db_->exec("INSERT OR IGNORE INTO dirty SELECT DISTINCT lead_id FROM chunks");
     db_->exec("INSERT OR IGNORE INTO dirty SELECT DISTINCT lead_id FROM actions");
     return Status::Ok();
   });
@@ -341,10 +477,27 @@ Status Store::MarkAllDirty() {
 Status Store::LoadLead(const std::string& id, std::vector<Event>* events,
                        std::vector<Action>* actions) {
   return Guard([&] {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kEventCols +
-                                  " FROM events WHERE lead_id = ? ORDER BY ts, message_id");
+    if (!lead_chunks_) {
+      lead_chunks_ = std::make_unique<SQLite::Statement>(
+          *db_, "SELECT n, data FROM chunks WHERE lead_id = ? ORDER BY seq");
+    }
+    auto& q = *lead_chunks_;
+    q.reset();
     q.bind(1, id);
-    while (q.executeStep()) events->push_back(ReadEvent(q));
+    size_t first = events->size();
+    while (q.executeStep()) {
+      auto blob = q.getColumn(1);
+      Status s = DecodeEvents(std::string_view(static_cast<const char*>(blob.getBlob()),
+                                               static_cast<size_t>(blob.getBytes())),
+                              q.getColumn(0).getInt64(), id, events);
+      if (!s.ok()) {
+        q.reset();
+        return s;
+      }
+    }
+    q.reset();
+    SortEvents(events, first);
+    if (!actions) return Status::Ok();
     SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
                                   " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
     a.bind(1, id);
@@ -357,30 +510,53 @@ Status Store::ForEachLead(bool all,
                           const std::function<Status(const std::string&, std::vector<Event>&,
                                                      std::vector<Action>&)>& fn) {
   return Guard([&] {
-    // Two merged streams ordered by lead id: events and actions of dirty leads.
-    const std::string filter = all ? "" : " WHERE lead_id IN (SELECT lead_id FROM dirty)";
-    SQLite::Statement ids(*db_, all ? "SELECT lead_id FROM events UNION SELECT lead_id FROM "
-                                      "actions ORDER BY 1"
-                                    : "SELECT lead_id FROM dirty ORDER BY lead_id");
-    SQLite::Statement ev(*db_, std::string("SELECT ") + kEventCols + " FROM events" + filter +
-                                   " ORDER BY lead_id, ts, message_id");
-    SQLite::Statement ac(*db_, std::string("SELECT ") + kActionCols + " FROM actions" + filter +
-                                   " ORDER BY lead_id, ts, seq");
-    bool ev_ok = ev.executeStep(), ac_ok = ac.executeStep();
+    // Merged streams ordered by lead id: chunks and actions (of dirty leads,
+    // or of all), driven by the dirty list or by whichever stream is behind.
+    SQLite::Statement ch(
+        *db_, all ? "SELECT lead_id, n, data FROM chunks ORDER BY lead_id, seq"
+                  : "SELECT c.lead_id, c.n, c.data FROM dirty d JOIN chunks c ON c.lead_id = "
+                    "d.lead_id ORDER BY d.lead_id, c.seq");
+    SQLite::Statement ac(*db_, std::string("SELECT ") + kActionCols +
+                                   (all ? " FROM actions ORDER BY lead_id, ts, seq"
+                                        : " FROM actions WHERE lead_id IN (SELECT lead_id FROM "
+                                          "dirty) ORDER BY lead_id, ts, seq"));
+    std::unique_ptr<SQLite::Statement> ids;
+    if (!all)
+      ids = std::make_unique<SQLite::Statement>(*db_, "SELECT lead_id FROM dirty ORDER BY 1");
+    bool ch_ok = ch.executeStep(), ac_ok = ac.executeStep();
+    std::string ch_id = ch_ok ? ch.getColumn(0).getString() : "";
+    std::string ac_id = ac_ok ? ac.getColumn(1).getString() : "";
     std::vector<Event> events;
     std::vector<Action> actions;
-    while (ids.executeStep()) {
-      std::string id = ids.getColumn(0).getString();
+    std::string id;
+    while (true) {
+      if (ids) {
+        if (!ids->executeStep()) break;
+        id = ids->getColumn(0).getString();
+      } else if (ch_ok && (!ac_ok || ch_id <= ac_id)) {
+        id = ch_id;
+      } else if (ac_ok) {
+        id = ac_id;
+      } else {
+        break;
+      }
       events.clear();
       actions.clear();
-      while (ev_ok && ev.getColumn(1).getString() == id) {
-        events.push_back(ReadEvent(ev));
-        ev_ok = ev.executeStep();
+      while (ch_ok && ch_id == id) {
+        auto blob = ch.getColumn(2);
+        Status s = DecodeEvents(std::string_view(static_cast<const char*>(blob.getBlob()),
+                                                 static_cast<size_t>(blob.getBytes())),
+                                ch.getColumn(1).getInt64(), id, &events);
+        if (!s.ok()) return s;
+        ch_ok = ch.executeStep();
+        if (ch_ok) ch_id = ch.getColumn(0).getString();
       }
-      while (ac_ok && ac.getColumn(1).getString() == id) {
+      while (ac_ok && ac_id == id) {
         actions.push_back(ReadAction(ac));
         ac_ok = ac.executeStep();
+        if (ac_ok) ac_id = ac.getColumn(1).getString();
       }
+      SortEvents(&events);
       if (Status st = fn(id, events, actions); !st.ok()) return st;
     }
     return Status::Ok();
@@ -417,11 +593,15 @@ Result<int64_t> Store::DirtyCount() {
   return n;
 }
 
-Status Store::SaveProjection(const LeadState& s, double eng_key, const std::string& state) {
+Status Store::SaveProjection(const LeadState& s, double eng_key, const std::string& state,
+                             const std::string& who) {
   return Guard([&] {
     if (!save_lead_) {
       save_lead_ = std::make_unique<SQLite::Statement>(
-          *db_, "INSERT OR REPLACE INTO leads VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+          *db_,
+          "INSERT OR REPLACE INTO leads(id, stage, open, fit, eng_sum, eng_ref, eng_key, "
+          "first_at, last_at, owner, playbook_version, state, who) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
       delete_history_ =
           std::make_unique<SQLite::Statement>(*db_, "DELETE FROM history WHERE lead_id = ?");
       insert_history_ = std::make_unique<SQLite::Statement>(
@@ -440,7 +620,8 @@ Status Store::SaveProjection(const LeadState& s, double eng_key, const std::stri
     q.bind(9, static_cast<int64_t>(s.last_at));
     BindOpt(q, 10, s.owner);
     q.bind(11, s.playbook_version);
-    q.bindNoCopy(12, state);
+    q.bindNoCopy(12, state.data(), static_cast<int>(state.size()));
+    q.bindNoCopy(13, who);
     q.exec();
     SQLite::Statement& d = *delete_history_;
     d.reset();
@@ -484,7 +665,9 @@ Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string
     l.row.last_at = q.getColumn(6).getInt64();
     l.row.owner = OptText(q.getColumn(7));
     l.playbook_version = q.getColumn(8).getInt64();
-    l.state = q.getColumn(9).getString();
+    auto state = q.getColumn(9);
+    l.state.assign(static_cast<const char*>(state.getBlob()),
+                   static_cast<size_t>(state.getBytes()));
     SQLite::Statement h(*db_,
                         "SELECT at, from_stage, to_stage, by_user, reason, rule, exception, "
                         "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
@@ -511,17 +694,67 @@ Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string
 Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
                          std::vector<Action>* actions) {
   return Guard([&] {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kEventCols +
-                                  " FROM events WHERE lead_id = ? ORDER BY ts DESC, message_id "
-                                  "DESC LIMIT ?");
+    // Chunks newest-first by their latest event; stop once n events are held
+    // and no older chunk can reach into the last n.
+    SQLite::Statement q(
+        *db_, "SELECT n, max_ts, data FROM chunks WHERE lead_id = ? ORDER BY max_ts DESC");
     q.bind(1, id);
-    q.bind(2, static_cast<int64_t>(n));
-    while (q.executeStep()) events->push_back(ReadEvent(q));
-    std::reverse(events->begin(), events->end());
+    std::vector<Event> got;
+    while (q.executeStep()) {
+      Micros max_ts = q.getColumn(1).getInt64();
+      if (static_cast<int64_t>(got.size()) >= n) {
+        std::nth_element(got.begin(), got.begin() + (n - 1), got.end(),
+                         [](const Event& a, const Event& b) { return EventLess(b, a); });
+        if (max_ts < got[static_cast<size_t>(n - 1)].ts) break;
+      }
+      auto blob = q.getColumn(2);
+      if (Status s = DecodeEvents(std::string_view(static_cast<const char*>(blob.getBlob()),
+                                                   static_cast<size_t>(blob.getBytes())),
+                                  q.getColumn(0).getInt64(), id, &got);
+          !s.ok()) {
+        return s;
+      }
+    }
+    SortEvents(&got);
+    if (static_cast<int64_t>(got.size()) > n) got.erase(got.begin(), got.end() - n);
+    for (auto& e : got) events->push_back(std::move(e));
     SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
                                   " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
     a.bind(1, id);
     while (a.executeStep()) actions->push_back(ReadAction(a));
+    return Status::Ok();
+  });
+}
+
+Result<std::string> Store::LeadWho(const std::string& id) {
+  std::string who;
+  Status st = Guard([&] {
+    if (!lead_who_) {
+      lead_who_ = std::make_unique<SQLite::Statement>(*db_, "SELECT who FROM leads WHERE id = ?");
+    }
+    auto& q = *lead_who_;
+    q.reset();
+    q.bind(1, id);
+    if (q.executeStep()) who = q.getColumn(0).getString();
+    q.reset();
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return who;
+}
+
+Status Store::BeginBulkLoad() {
+  return Guard([&] {
+    db_->exec(
+        "DROP INDEX IF EXISTS leads_by_fit; DROP INDEX IF EXISTS leads_by_eng; "
+        "DELETE FROM leads; DELETE FROM history; DELETE FROM dirty;");
+    return Status::Ok();
+  });
+}
+
+Status Store::FinishBulkLoad() {
+  return Guard([&] {
+    db_->exec(kLeadIndexes);
     return Status::Ok();
   });
 }
@@ -587,13 +820,24 @@ Status Store::BumpLastPoint(Micros t) {
   });
 }
 
+Status Store::SetMeta(const std::string& key, const std::string& value) {
+  return Guard([&] {
+    SQLite::Statement q(*db_, "INSERT OR REPLACE INTO meta VALUES(?, ?)");
+    q.bind(1, key);
+    q.bind(2, value);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
 Status Store::ForEachProjectionState(
     const std::function<Status(const std::string& id, std::string_view state)>& fn) {
   return Guard([&] {
     SQLite::Statement q(*db_, "SELECT id, state FROM leads");
     while (q.executeStep()) {
-      const char* text = q.getColumn(1).getText();
-      int n = q.getColumn(1).getBytes();
+      auto col = q.getColumn(1);
+      const char* text = static_cast<const char*>(col.getBlob());
+      int n = col.getBytes();
       if (Status s = fn(q.getColumn(0).getString(), std::string_view(text, static_cast<size_t>(n)));
           !s.ok()) {
         return s;
@@ -607,7 +851,7 @@ Result<std::vector<std::string>> Store::AllLeadIds() {
   std::vector<std::string> out;
   Status st = Guard([&] {
     SQLite::Statement q(*db_,
-                        "SELECT DISTINCT lead_id FROM events UNION SELECT DISTINCT lead_id FROM "
+                        "SELECT DISTINCT lead_id FROM chunks UNION SELECT DISTINCT lead_id FROM "
                         "actions ORDER BY 1");
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return Status::Ok();
@@ -633,11 +877,53 @@ Result<Micros> Store::MaxPointTime() {
 Result<int64_t> Store::CountEvents() {
   int64_t n = 0;
   Status st = Guard([&] {
-    n = db_->execAndGet("SELECT count(*) FROM events").getInt64();
+    n = db_->execAndGet("SELECT coalesce(sum(n), 0) FROM chunks").getInt64();
     return Status::Ok();
   });
   if (!st.ok()) return st;
   return n;
+}
+
+Status Store::ForEachEvent(const std::function<Status(const Event&)>& fn) {
+  return ForEachLead(true,
+                     [&](const std::string&, std::vector<Event>& events, std::vector<Action>&) {
+                       for (const Event& e : events) {
+                         if (Status s = fn(e); !s.ok()) return s;
+                       }
+                       return Status::Ok();
+                     });
+}
+
+// Schema 1 -> 2: the events table (one row per event, the raw JSON line as
+// body) becomes chunks of binary events; messageIds go to the hash index.
+Status Store::ConvertEventsToChunks() {
+  std::vector<Event> batch;
+  auto flush = [&]() -> Status {
+    auto r = AppendEvents(batch);
+    batch.clear();
+    return r.ok() ? Status::Ok() : r.status();
+  };
+  SQLite::Statement q(*db_,
+                      "SELECT message_id, lead_id, type, name, ts, body FROM events ORDER BY "
+                      "lead_id, ts, message_id");
+  while (q.executeStep()) {
+    Event e;
+    const char* body = q.getColumn(5).getText();
+    int n = q.getColumn(5).getBytes();
+    (void)ParseEvent(std::string_view(body, static_cast<size_t>(n)), &e, true);
+    e.message_id = q.getColumn(0).getString();
+    e.lead_id = q.getColumn(1).getString();
+    e.type = static_cast<EventType>(q.getColumn(2).getInt());
+    e.name = q.getColumn(3).getString();
+    e.ts = q.getColumn(4).getInt64();
+    batch.push_back(std::move(e));
+    if (batch.size() >= 100000) {
+      if (Status s = flush(); !s.ok()) return s;
+    }
+  }
+  if (Status s = flush(); !s.ok()) return s;
+  db_->exec("DROP TABLE events");
+  return Status::Ok();
 }
 
 }  // namespace leadgate

@@ -7,11 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
 #include "fold/fold.h"
 #include "fold/timeline.h"
+#include "store/codec.h"
 
 namespace SQLite {
 class Database;
@@ -59,15 +61,31 @@ class Store {
   Result<std::optional<UserRecord>> GetUser(const std::string& name);
   Result<std::vector<UserRecord>> Users();
 
-  // Appends an event unless its messageId is stored; returns whether it was new.
-  Result<bool> InsertEvent(const Event& e);
+  // Appends a batch of events to the log, skipping those whose messageId is
+  // stored already (or repeated in the batch), and marks their leads dirty.
+  // Call inside a transaction.
+  struct AppendResult {
+    int64_t stored = 0, duplicates = 0;
+    std::vector<std::string> leads;  // leads with new events, sorted
+    Micros max_ts = INT64_MIN;       // latest new event
+  };
+  Result<AppendResult> AppendEvents(const std::vector<Event>& events);
+  // The same for a prepared batch; leads in `marked` are dirty already (not
+  // marked again).
+  Result<AppendResult> AppendBatch(const EventBatch& batch,
+                                   const std::unordered_set<std::string>* marked);
+  // FULL: every commit is synced to disk (the default). NORMAL: commits are
+  // synced at the next FULL commit or checkpoint (a process crash loses
+  // nothing committed; a power loss may lose what was not synced yet).
+  void SetSynchronous(bool full);
   Result<int64_t> InsertAction(const Action& a);
   Status MarkDirty(const std::string& lead_id);
   Status MarkAllDirty();
 
   // The lead's whole log.
   Status LoadLead(const std::string& id, std::vector<Event>* events, std::vector<Action>* actions);
-  // Streams every dirty lead's log (all=true: every lead's), ordered by lead id.
+  // Streams every dirty lead's log (all=true: every lead's), ordered by lead id;
+  // each lead's events in (ts, messageId) order, actions in (ts, seq) order.
   Status ForEachLead(bool all,
                      const std::function<Status(const std::string& id, std::vector<Event>& events,
                                                 std::vector<Action>& actions)>& fn);
@@ -75,7 +93,14 @@ class Store {
   Status ClearDirty(const std::string& lead_id);
   Result<int64_t> DirtyCount();
 
-  Status SaveProjection(const LeadState& s, double eng_key, const std::string& state);
+  // `who`: the short description of the lead the queue shows.
+  Status SaveProjection(const LeadState& s, double eng_key, const std::string& state,
+                        const std::string& who);
+  Result<std::string> LeadWho(const std::string& id);
+  // Rebuild: drops the projections and their indexes (inside a transaction);
+  // FinishBulkLoad recreates the indexes in one sorted pass each.
+  Status BeginBulkLoad();
+  Status FinishBulkLoad();
   // The projection row of a lead (state: the encoded rest), with its history.
   struct StoredLead {
     LeadRow row;
@@ -105,20 +130,27 @@ class Store {
   Result<std::unique_ptr<LeadScan>> ScanOpenLeads(ScanOrder order);
   // Records that the log now has a point at t (kept in meta for the queue's fast path).
   Status BumpLastPoint(Micros t);
+  Status SetMeta(const std::string& key, const std::string& value);
   Result<std::vector<std::string>> AllLeadIds();
   Status ForEachProjectionState(
       const std::function<Status(const std::string& id, std::string_view state)>& fn);
   Result<Micros> MaxPointTime();  // latest event/action/apply timestamp in the log
   Result<int64_t> CountEvents();
+  // Every stored event in (lead, ts, messageId) order (export, tests).
+  Status ForEachEvent(const std::function<Status(const Event&)>& fn);
 
   SQLite::Database& db() { return *db_; }
 
  private:
   Store() = default;
   Status Migrate();
+  Status ConvertEventsToChunks();
+  // The messageIds stored for one lead (exact duplicate check on a hash hit).
+  Status LeadMessageIds(const std::string& lead, std::vector<std::string>* ids);
   std::unique_ptr<SQLite::Database> db_;
-  std::unique_ptr<SQLite::Statement> insert_event_, mark_dirty_, save_lead_, delete_history_,
-      insert_history_, clear_dirty_;
+  std::unique_ptr<SQLite::Statement> insert_chunk_, insert_msg_, find_msg_, insert_collision_,
+      mark_dirty_, save_lead_, delete_history_, insert_history_, clear_dirty_, lead_who_,
+      lead_chunks_;
 };
 
 }  // namespace leadgate
