@@ -142,9 +142,14 @@ Json ShowJson(const ShowResult& r) {
   j["events"] = r.event_count;
   // The latest 40 events, in timeline order (the dossier's journey).
   Json recent = Json::array();
-  size_t skip = r.events.size() > 40 ? r.events.size() - 40 : 0;
-  for (size_t i = skip; i < r.events.size(); ++i) {
-    const Event& e = r.events[i];
+  std::vector<const Event*> order;
+  for (const Event& e : r.events) order.push_back(&e);
+  std::sort(order.begin(), order.end(), [](const Event* a, const Event* b) {
+    return a->ts != b->ts ? a->ts < b->ts : a->message_id < b->message_id;
+  });
+  size_t skip = order.size() > 40 ? order.size() - 40 : 0;
+  for (size_t i = skip; i < order.size(); ++i) {
+    const Event& e = *order[i];
     recent.push_back({{"at", FormatRfc3339(e.ts)},
                       {"type", e.type == EventType::kIdentify ? "identify"
                                : e.type == EventType::kPage   ? "page"
