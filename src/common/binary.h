@@ -74,6 +74,11 @@ class Reader {
     p_ += 8;
     return true;
   }
+  bool Skip(uint64_t n) {
+    if (n > static_cast<uint64_t>(end_ - p_)) return false;
+    p_ += n;
+    return true;
+  }
   size_t left() const { return static_cast<size_t>(end_ - p_); }
   bool done() const { return p_ == end_; }
 

@@ -98,6 +98,45 @@ Status DecodeEvents(std::string_view data, int64_t n, const std::string& lead_id
   return Status::Ok();
 }
 
+Status ScanEvents(std::string_view data, int64_t n,
+                  const std::function<void(Micros, std::string_view, size_t, size_t)>& fn) {
+  Reader r(data);
+  auto bad = [] { return Status::Internal("a stored event is unreadable (the store is damaged)"); };
+  for (int64_t i = 0; i < n; ++i) {
+    size_t start = data.size() - r.left();
+    uint64_t len = 0, ts = 0, nprops = 0;
+    uint8_t type = 0;
+    if (!r.Varint(&len) || len > r.left()) return bad();
+    std::string_view mid = data.substr(data.size() - r.left(), len);
+    if (!r.Skip(len) || !r.Byte(&type) || !r.Varint(&ts) || !r.Varint(&len) || !r.Skip(len) ||
+        !r.Varint(&nprops)) {
+      return bad();
+    }
+    for (uint64_t p = 0; p < nprops; ++p) {
+      uint8_t kind = 0;
+      if (!r.Varint(&len) || !r.Skip(len) || !r.Byte(&kind)) return bad();
+      switch (static_cast<Value::Kind>(kind)) {
+        case Value::Kind::kNull:
+          break;
+        case Value::Kind::kBool:
+          if (!r.Skip(1)) return bad();
+          break;
+        case Value::Kind::kNumber:
+          if (!r.Skip(8)) return bad();
+          break;
+        case Value::Kind::kString:
+        case Value::Kind::kNested:
+          if (!r.Varint(&len) || !r.Skip(len)) return bad();
+          break;
+        default:
+          return bad();
+      }
+    }
+    fn(UnZigZag(ts), mid, start, data.size() - r.left() - start);
+  }
+  return Status::Ok();
+}
+
 void EventBatch::Add(const Event& e) {
   auto [it, fresh] = lead_index_.try_emplace(e.lead_id, static_cast<uint32_t>(leads_.size()));
   if (fresh) leads_.push_back(e.lead_id);

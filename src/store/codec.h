@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,6 +16,11 @@
 #include "fold/timeline.h"
 
 namespace leadgate {
+
+// Walks `n` encoded events without decoding them: fn(ts, messageId, offset,
+// length) for each (its bytes are data[offset, offset + length)).
+Status ScanEvents(std::string_view data, int64_t n,
+                  const std::function<void(Micros, std::string_view, size_t, size_t)>& fn);
 
 // One value: a kind byte, then its payload.
 void EncodeValue(const Value& v, std::string* out);

@@ -694,29 +694,66 @@ Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string
 Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
                          std::vector<Action>* actions) {
   return Guard([&] {
-    // Chunks newest-first by their latest event; stop once n events are held
-    // and no older chunk can reach into the last n.
-    SQLite::Statement q(
-        *db_, "SELECT n, max_ts, data FROM chunks WHERE lead_id = ? ORDER BY max_ts DESC");
-    q.bind(1, id);
-    std::vector<Event> got;
-    while (q.executeStep()) {
-      Micros max_ts = q.getColumn(1).getInt64();
-      if (static_cast<int64_t>(got.size()) >= n) {
-        std::nth_element(got.begin(), got.begin() + (n - 1), got.end(),
-                         [](const Event& a, const Event& b) { return EventLess(b, a); });
-        if (max_ts < got[static_cast<size_t>(n - 1)].ts) break;
+    // The chunks' headers newest-first by their latest event, then only the
+    // chunks that can hold one of the last n events (read by key).
+    SQLite::Statement heads(*db_, "SELECT seq, max_ts, n FROM chunks WHERE lead_id = ?");
+    heads.bind(1, id);
+    struct Head {
+      int64_t seq;
+      Micros max_ts;
+      int64_t n;
+    };
+    std::vector<Head> hs;
+    while (heads.executeStep()) {
+      hs.push_back({heads.getColumn(0).getInt64(), heads.getColumn(1).getInt64(),
+                    heads.getColumn(2).getInt64()});
+    }
+    std::sort(hs.begin(), hs.end(),
+              [](const Head& a, const Head& b) { return a.max_ts > b.max_ts; });
+    SQLite::Statement q(*db_, "SELECT data FROM chunks WHERE lead_id = ? AND seq = ?");
+    // Keys (ts, messageId) of every event in the chunks read, without decoding.
+    struct Key {
+      Micros ts;
+      std::string_view mid;
+      size_t blob, off, len;
+    };
+    auto later = [](const Key& a, const Key& b) {
+      return a.ts != b.ts ? a.ts > b.ts : a.mid > b.mid;
+    };
+    std::vector<std::unique_ptr<std::string>> blobs;
+    std::vector<Key> keys;
+    for (const Head& h : hs) {
+      if (static_cast<int64_t>(keys.size()) >= n) {
+        std::nth_element(keys.begin(), keys.begin() + (n - 1), keys.end(), later);
+        keys.resize(static_cast<size_t>(n));
+        // A chunk whose latest event is before the n-th latest cannot hold
+        // one of the last n (ties on the timestamp need a look at the ids).
+        if (h.max_ts < keys[static_cast<size_t>(n - 1)].ts) break;
       }
-      auto blob = q.getColumn(2);
-      if (Status s = DecodeEvents(std::string_view(static_cast<const char*>(blob.getBlob()),
-                                                   static_cast<size_t>(blob.getBytes())),
-                                  q.getColumn(0).getInt64(), id, &got);
+      q.reset();
+      q.bind(1, id);
+      q.bind(2, h.seq);
+      if (!q.executeStep()) continue;
+      auto col = q.getColumn(0);
+      blobs.push_back(std::make_unique<std::string>(static_cast<const char*>(col.getBlob()),
+                                                    static_cast<size_t>(col.getBytes())));
+      const size_t bi = blobs.size() - 1;
+      const std::string& blob = *blobs.back();
+      if (Status s = ScanEvents(blob, h.n,
+                                [&](Micros ts, std::string_view mid, size_t off, size_t len) {
+                                  keys.push_back({ts, mid, bi, off, len});
+                                });
           !s.ok()) {
         return s;
       }
     }
-    SortEvents(&got);
-    if (static_cast<int64_t>(got.size()) > n) got.erase(got.begin(), got.end() - n);
+    std::sort(keys.begin(), keys.end(), later);
+    if (static_cast<int64_t>(keys.size()) > n) keys.resize(static_cast<size_t>(n));
+    std::vector<Event> got;
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
+      std::string_view data = std::string_view(*blobs[it->blob]).substr(it->off, it->len);
+      if (Status s = DecodeEvents(data, 1, id, &got); !s.ok()) return s;
+    }
     for (auto& e : got) events->push_back(std::move(e));
     SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
                                   " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
