@@ -179,6 +179,26 @@ TEST_F(StoreLog, JourneyIsTheLatestEventsAcrossOverlappingChunks) {
   EXPECT_EQ(slow->event_count, fast->event_count);
 }
 
+TEST_F(StoreLog, JourneyBreaksTiesOnOneTimestampByMessageId) {
+  // 600 events in the same second, over three ingests in shuffled id order:
+  // the latest 40 are the 40 greatest messageIds.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 600; ++i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "m-%03d", i);
+    ids.push_back(buf);
+  }
+  std::vector<Event> batches[3];
+  for (int i = 0; i < 600; ++i) {
+    batches[(i * 7) % 3].push_back(Track("L-9", ids[static_cast<size_t>((i * 37) % 600)], kT0));
+  }
+  for (auto& b : batches) Ingest(b);
+  auto r = engine_->Show("L-9", kT0 + kDay);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->events.size(), 40u);
+  for (size_t i = 0; i < 40; ++i) EXPECT_EQ(r->events[i].message_id, ids[560 + i]) << i;
+}
+
 TEST(StoreExport, ExportReingestsIntoAnIdenticalStore) {
   Lg a;
   std::vector<std::string> lines;
