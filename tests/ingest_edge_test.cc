@@ -508,13 +508,55 @@ TEST(ImportEdge, UnterminatedQuoteNamesItsLine) {
   lg.Write("u.csv", "id,Notes\nL-1,ok\nL-2,\"never closed\nL-3,x\n");
   RunResult r = lg.Run({"import", "leads", "u.csv", "--at", "2026-03-01T00:00:00Z"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("u.csv"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("quote"), std::string::npos) << r.err;
-  if (lg.Run({"show", "L-1", "--json"}).exit_code != 0) {
-    GTEST_SKIP() << "BUG: an unterminated quote at line 3 also drops the valid row L-1 (line "
-                    "2); cli.md: import stores every valid line even when it exits 1";
+  // The quote would swallow the rest of the file (RFC 4180): line 3 is rejected
+  // and reading resumes at line 4.
+  ExpectRejected(r.err, "u.csv", 3, "unterminated quoted field (opened at column 5)");
+  EXPECT_NE(r.err.find("2 stored"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 rejected"), std::string::npos) << r.err;
+  EXPECT_EQ(lg.Run({"show", "L-1", "--json"}).exit_code, 0) << "line 2 is stored";
+  EXPECT_EQ(lg.Run({"show", "L-2", "--json"}).exit_code, 1);
+  EXPECT_EQ(lg.Show("L-3", kLater)["traits"]["notes"], "x") << "line 4 is stored";
+}
+
+TEST(ImportEdge, QuoteClosedByALaterRowIsUnterminated) {
+  // The quote opened at line 3 is "closed" by the opening quote of line 5's
+  // "Gamma": line 3 is taken as unterminated, lines 4 and 5 are read again.
+  Lg lg;
+  lg.Write("u.csv",
+           "id,Company,Notes\n"              // 1
+           "L-1,Acme,ok\n"                   // 2
+           "L-2,\"Beta,never closed\n"       // 3
+           "L-3,Gamma,x\n"                   // 4
+           "L-4,\"Delta\",\"two\nlines\"\n"  // 5-6
+           "L-5,\"Eps\"ilon,y\n"             // 7: text after a closing quote
+           "L-6,\"Multi\nline\" x,z\n"       // 8-9: the same, a line later
+           "L-7,Zeta,\"open\n");             // 10: never closed, at the end
+  RunResult r =
+      lg.Run({"import", "leads", "u.csv", "--at", "2026-03-01T00:00:00Z", "--rejects", "rej.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectRejected(r.err, "u.csv", 3,
+                 "unterminated quoted field (opened at column 5; the next quote, at line 5, column "
+                 "5, is followed by text)");
+  ExpectRejected(r.err, "u.csv", 7, "unexpected text after a closing quote (column 10)");
+  ExpectRejected(r.err, "u.csv", 8,
+                 "unterminated quoted field (opened at column 5; the next quote, at line 9, column "
+                 "5, is followed by text)");
+  ExpectRejected(r.err, "u.csv", 9, "'\"' inside an unquoted field (column 5)");
+  ExpectRejected(r.err, "u.csv", 10, "unterminated quoted field (opened at column 10)");
+  EXPECT_NE(r.err.find("3 stored"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("5 rejected"), std::string::npos) << r.err;
+  EXPECT_EQ(lg.Show("L-1", kLater)["traits"]["notes"], "ok");
+  EXPECT_EQ(lg.Show("L-3", kLater)["traits"]["notes"], "x");
+  EXPECT_EQ(lg.Show("L-4", kLater)["traits"]["notes"], "two\nlines");
+  for (const char* id : {"L-2", "L-5", "L-6", "L-7"}) {
+    EXPECT_EQ(lg.Run({"show", id, "--json"}).exit_code, 1) << id;
   }
+  EXPECT_EQ(ReadFile(lg.File("rej.csv")),
+            "L-2,\"Beta,never closed\n"
+            "L-5,\"Eps\"ilon,y\n"
+            "L-6,\"Multi\n"
+            "line\" x,z\n"
+            "L-7,Zeta,\"open\n");
 }
 
 TEST(ImportEdge, LeadsAndEventsMeet) {

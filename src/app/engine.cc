@@ -330,7 +330,7 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
   int id_idx = -1, created_idx = -1;
   std::vector<Event> batch;
   Status inner = Status::Ok();
-  Status st = ingest::ReadCsv(data, 0, [&](ingest::CsvRecord&& rec) -> Status {
+  auto on_record = [&](ingest::CsvRecord&& rec) -> Status {
     if (header.empty()) {
       for (const auto& h : rec.cells) header.push_back(ingest::SnakeCase(h));
       std::string want = ingest::SnakeCase(id_column);
@@ -391,7 +391,21 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
       return s;
     }
     return Status::Ok();
-  });
+  };
+  // A malformed row (a stray or unterminated quote) is rejected like any other
+  // bad row; a malformed header stops the import.
+  auto on_error = [&](ingest::CsvError&& err) -> Status {
+    if (header.empty()) {
+      inner = Status::Invalid(path + ":" + std::to_string(err.line) +
+                              ": the header row is malformed: " + err.reason);
+      return inner;
+    }
+    ++report->lines;
+    AddError(report, path + ":" + std::to_string(err.line), err.line, err.reason);
+    if (rejects) *rejects << err.raw << '\n';
+    return Status::Ok();
+  };
+  Status st = ingest::ReadCsv(data, 0, on_record, on_error);
   if (!st.ok()) {
     if (!inner.ok()) return inner;
     return Status::Invalid(path + ": " + st.message());
