@@ -338,14 +338,14 @@ TEST(CliImport, CreatedAtWinsOverAt) {
   lg.Write("leads.csv", "id,Job Title,created_at\nL-1,VP,2026-03-01T10:00:00Z\nL-2,CEO,\n");
   ASSERT_EQ(lg.Run({"import", "leads", "leads.csv", "--at", "2026-03-05T00:00:00Z"}).exit_code, 0);
   EXPECT_EQ(lg.Run({"show", "L-2", "--json", "--at", "2026-03-04T00:00:00Z"}).exit_code, 1);
+  EXPECT_EQ(lg.Run({"show", "L-2", "--json", "--at", "2026-03-05T00:00:00Z"}).exit_code, 0)
+      << "a row without created_at is timed by --at";
+  // L-1 (created_at 2026-03-01T10:00:00Z, imported with --at 2026-03-05) exists from its
+  // created_at on: --at replaces only the import time.
   RunResult r = lg.Run({"show", "L-1", "--json", "--at", "2026-03-02T00:00:00Z"});
-  if (r.exit_code != 0) {
-    GTEST_SKIP() << "BUG (or doc bug): import leads --at overrides a row's created_at, while "
-                    "'import leads --help' says --at is the \"traits' timestamp when a row has no "
-                    "created_at\": L-1 (created_at 2026-03-01T10:00:00Z, imported with --at "
-                    "2026-03-05) does not exist on 03-02: "
-                 << r.err;
-  }
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lg.Run({"show", "L-1", "--json", "--at", "2026-03-01T09:59:59Z"}).exit_code, 1);
+  EXPECT_EQ(lg.Run({"show", "L-1", "--json", "--at", "2026-03-01T10:00:00Z"}).exit_code, 0);
 }
 
 TEST(CliImport, ABadQuoteDoesNotLoseTheValidRows) {

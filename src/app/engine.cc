@@ -324,7 +324,10 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
   if (!f) return Status::Invalid(path + ": cannot open the file");
   std::stringstream ss;
   ss << f.rdbuf();
+  if (f.bad()) return Status::Invalid(path + ": cannot read the file");
   std::string data = ss.str();
+  // The traits' timestamp: the row's created_at when it has one, else the
+  // import time, which --at replaces (shared/spec/inputs.md, docs/cli.md).
   Micros now = at.value_or(NowMicros());
   std::vector<std::string> header;
   int id_idx = -1, created_idx = -1;
@@ -369,7 +372,7 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
     e.lead_id = std::string(TrimSpaces(rec.cells[static_cast<size_t>(id_idx)]));
     e.ts = now;
     if (created_idx >= 0 && static_cast<size_t>(created_idx) < rec.cells.size() &&
-        !TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]).empty() && !at) {
+        !TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]).empty()) {
       auto t = ParseDateOrTime(TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]));
       if (!t) {
         return reject("created_at '" + rec.cells[static_cast<size_t>(created_idx)] +
