@@ -468,12 +468,18 @@ TEST(CliIngest, MissingFileOrDirectoryIsAnError) {
   RunResult r = lg.Run({"ingest", "missing.jsonl"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("missing.jsonl"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("No such file"), std::string::npos) << r.err;
   fs::create_directory(lg.File("events"));
   r = lg.Run({"ingest", "events"});
-  if (r.exit_code != 1) {
-    GTEST_SKIP() << "BUG: 'ingest DIR' (a directory) exits " << r.exit_code
-                 << " and reports success: " << r.err;
-  }
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("events: is a directory; give a JSONL file, or - for standard input"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("stored"), std::string::npos) << "no summary: " << r.err;
+  r = lg.Run({"import", "leads", "events"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("events: is a directory; give a CSV file"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("stored"), std::string::npos) << "no summary: " << r.err;
 }
 
 TEST(CliIngest, SummaryCountsEachLeadOnce) {

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -46,6 +49,22 @@ struct AtOption {
     return *t;
   }
 };
+
+// An input file must be something to read lines from: a directory (which
+// opens, then reads as empty) or a missing file is an error that says so.
+Status CheckInputFile(const std::string& path, const char* expected) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(st)) {
+    return Status::Invalid(path + ": is a directory; give " + expected);
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    return Status::Invalid(path + ": cannot open the file (" + std::strerror(errno) + "); give " +
+                           expected);
+  }
+  return Status::Ok();
+}
 
 void PrintReport(const IngestReport& r, const std::string& what) {
   for (const auto& e : r.errors) std::cerr << e.where << ": rejected: " << e.reason << "\n";
@@ -163,6 +182,9 @@ int Main(int argc, char** argv) {
       if (!t.ok()) return void(rc = ExitFor(t.status()));
       at = *t;
     }
+    if (Status s = CheckInputFile(csv_file, "a CSV file with a header row"); !s.ok()) {
+      return void(rc = ExitFor(s));
+    }
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     std::ofstream rej;
@@ -181,6 +203,11 @@ int Main(int argc, char** argv) {
   ing->add_option("FILE", ing_file, "JSONL file, or - for standard input")->required();
   ing->add_option("--rejects", ing_rejects, "write rejected lines to this file");
   ing->callback([&] {
+    if (ing_file != "-") {
+      if (Status s = CheckInputFile(ing_file, "a JSONL file, or - for standard input"); !s.ok()) {
+        return void(rc = ExitFor(s));
+      }
+    }
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     std::ifstream f;
