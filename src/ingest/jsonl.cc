@@ -4,6 +4,8 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 namespace leadgate {
 namespace {
@@ -85,17 +87,40 @@ Value ToValue(simdjson::dom::element e) {
   }
 }
 
+// Objects with more keys than this find duplicates through a hash index
+// rather than by a linear search (which is quadratic in the key count).
+constexpr size_t kLinearKeyLimit = 16;
+
 Status ReadObject(simdjson::dom::element el, Props* out) {
   simdjson::dom::object obj;
   if (el.get_object().get(obj)) return Status::Invalid("expected a JSON object");
+  // Duplicate key: the last one wins, in the first one's place, as in most parsers.
+  if (out->size() + obj.size() <= kLinearKeyLimit) {
+    for (auto field : obj) {
+      Value v = ToValue(field.value);
+      auto it = std::find_if(out->begin(), out->end(),
+                             [&](const auto& p) { return p.first == field.key; });
+      if (it != out->end()) {
+        it->second = std::move(v);
+      } else {
+        out->emplace_back(std::string(field.key), std::move(v));
+      }
+    }
+    return Status::Ok();
+  }
+  out->reserve(out->size() + obj.size());
+  // Indexes into *out, keyed by views of simdjson's (stable) key strings and of
+  // the keys already in *out (stable too: reserved above, no reallocation).
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(out->size() + obj.size());
+  for (size_t i = 0; i < out->size(); ++i) index.emplace((*out)[i].first, i);
   for (auto field : obj) {
-    std::string key(field.key);
     Value v = ToValue(field.value);
-    auto it = std::find_if(out->begin(), out->end(), [&](const auto& p) { return p.first == key; });
-    if (it != out->end()) {
-      it->second = std::move(v);  // duplicate key: the last one wins, as in most parsers
+    auto [it, fresh] = index.emplace(field.key, out->size());
+    if (fresh) {
+      out->emplace_back(std::string(field.key), std::move(v));
     } else {
-      out->emplace_back(std::move(key), std::move(v));
+      (*out)[it->second].second = std::move(v);
     }
   }
   return Status::Ok();
