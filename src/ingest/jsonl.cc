@@ -239,18 +239,20 @@ Status ParseEvent(std::string_view json, Event* out, bool with_props) {
       if (Status s = ReadObject(props, &out->props); !s.ok()) return s;
     }
   }
-  if (out->type == EventType::kPage && with_props) {
+  if (out->type == EventType::kPage) {
+    // Checked with or without with_props: the ingest path stores the raw line.
     std::string_view name;
     bool has_name = false;
     simdjson::dom::element el;
     if (get("name", &el) && !el.is_null()) {
       if (!el.is_string()) {
-        return Status::Invalid(std::string("'name' must be a string, not ") + TypeName(el.type()));
+        return Status::Invalid(std::string("'name' (of a page event) must be a string, not ") +
+                               TypeName(el.type()));
       }
       name = el.get_string().value_unsafe();
       has_name = true;
     }
-    if (has_name) {
+    if (has_name && with_props) {
       auto it = std::find_if(out->props.begin(), out->props.end(),
                              [](const auto& p) { return p.first == "name"; });
       if (it != out->props.end()) {
