@@ -293,6 +293,74 @@ TEST(IngestEdge, OtherSegmentTypesAreStoredButNotScored) {
   EXPECT_EQ(lg.Ingest("other.jsonl", in).err.find("4 stored"), std::string::npos);
 }
 
+TEST(IngestEdge, NumbersOutOfRangeNameTheirKey) {
+  // Valid JSON that no double or 64-bit integer holds: rejected, with the key.
+  Lg lg;
+  auto ident = [](const std::string& lead, const std::string& traits) {
+    return Identify(lead, traits, "2026-03-01T10:00:00Z", "m-" + lead);
+  };
+  std::string in = Lines({
+      ident("N-1", R"({"big":123456789012345678901234567890})"),
+      ident("N-2", R"({"note":"x:1e999","inf":-1e400})"),
+      ident("N-3", R"({"lead":01})"),
+      ident("N-4", R"({"tiny":1e-400,"u":18446744073709551615,"i":-9223372036854775808})"),
+      ident("N-5", R"({"i":-9223372036854775809})"),
+  });
+  RunResult r = lg.Ingest("num.jsonl", in);
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectRejected(r.err, "num.jsonl", 1,
+                 "'big': the integer 123456789012345678901234567890 does not fit in 64 bits");
+  ExpectRejected(r.err, "num.jsonl", 2, "'inf': the number -1e400 is too large");
+  ExpectRejected(r.err, "num.jsonl", 3, "'lead': malformed number '01'");
+  ExpectRejected(r.err, "num.jsonl", 5, "'i': the integer -9223372036854775809");
+  EXPECT_NE(r.err.find("1 stored"), std::string::npos) << r.err;
+  EXPECT_EQ(lg.Show("N-4", kLater)["traits"]["tiny"], 0) << "an underflow is 0";
+}
+
+TEST(IngestEdge, DeepNestingAndBadUtf8InKeys) {
+  Lg lg;
+  auto nest = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  std::string in = Lines({
+      Track("L-1", "x", R"({"d":)" + nest(5000) + "}", "2026-03-01T10:00:00Z", "d1"),
+      Track("L-1", "x", R"({"d":)" + nest(500) + "}", "2026-03-01T10:00:00Z", "d2"),
+      Identify("L-1", "{\"k\xFF\":1}", "2026-03-01T10:00:00Z", "u1"),
+      Identify("L-1", R"({"\ud800":1})", "2026-03-01T10:00:00Z", "u2"),
+  });
+  RunResult r = lg.Ingest("deep.jsonl", in);
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectRejected(r.err, "deep.jsonl", 1, "too deep");
+  ExpectRejected(r.err, "deep.jsonl", 3, "UTF-8");
+  ExpectRejected(r.err, "deep.jsonl", 4, "JSON");  // a lone surrogate escape
+  EXPECT_NE(r.err.find("1 stored"), std::string::npos) << r.err;
+  EXPECT_EQ(lg.Show("L-1", kLater)["events"], 1);
+  EXPECT_EQ(lg.Run({"show", "L-1", "--json", "--refold"}).exit_code, 0);
+}
+
+TEST(IngestEdge, TimestampsOutOfRangeAreRejected) {
+  // Before the Unix epoch the engagement decay overflows and the lead could not
+  // be folded any more (every later ingest failed with a storage error).
+  Lg lg;
+  std::string in = Lines({
+      Identify("L-1", "{}", "1000-01-01T00:00:00Z", "t1"),
+      Identify("L-1", "{}", "1969-12-31T23:59:59.999999Z", "t2"),
+      Identify("L-1", "{}", "0000-01-01T00:00:00+23:59", "t3"),
+      Identify("L-1", "{}", "9999-12-31T23:59:59-00:01", "t4"),
+      Track("L-1", "webinar_attended", "{}", "1970-01-01T00:00:00Z", "t5"),
+      Identify("L-1", R"({"job_title":"VP"})", "9999-12-31T23:59:59Z", "t6"),
+  });
+  RunResult r = lg.Ingest("old.jsonl", in);
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectRejected(r.err, "old.jsonl", 1, "'timestamp' \"1000-01-01T00:00:00Z\" is out of range");
+  ExpectRejected(r.err, "old.jsonl", 2, "before 1970-01-01T00:00:00Z");
+  ExpectRejected(r.err, "old.jsonl", 3, "before 1970");
+  ExpectRejected(r.err, "old.jsonl", 4, "after 9999-12-31T23:59:59Z");
+  EXPECT_NE(r.err.find("2 stored"), std::string::npos) << r.err;
+  EXPECT_EQ(lg.Show("L-1", "9999-12-31T23:59:59Z")["traits"]["job_title"], "VP");
+  EXPECT_EQ(
+      lg.Ingest("next.jsonl", Identify("L-1", "{}", "2026-03-01T00:00:00Z", "n1") + "\n").exit_code,
+      0);
+}
+
 // ---------------------------------------------------------------- JSONL values
 
 TEST(IngestEdge, NullTraitRemovesIt) {
@@ -539,6 +607,39 @@ TEST(ImportEdge, CreatedAtColumn) {
   EXPECT_EQ(lg.Run({"show", "L-1", "--json", "--at", "2026-03-01T09:00:00Z"}).exit_code, 0);
   EXPECT_EQ(lg.Run({"show", "L-2", "--json", "--at", "2026-03-01T23:59:59Z"}).exit_code, 1);
   EXPECT_EQ(lg.Run({"show", "L-2", "--json", "--at", "2026-03-02T00:00:00Z"}).exit_code, 0);
+}
+
+TEST(ImportEdge, CreatedAtAndAtOutOfRange) {
+  Lg lg;
+  lg.Write("c.csv", "id,created_at\nL-1,1000-01-01\nL-2,1969-12-31T23:59:59Z\nL-3,1970-01-01\n");
+  RunResult r = lg.Run({"import", "leads", "c.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectRejected(r.err, "c.csv", 2, "created_at '1000-01-01' is out of range: before 1970");
+  ExpectRejected(r.err, "c.csv", 3, "out of range");
+  EXPECT_NE(r.err.find("1 stored"), std::string::npos) << r.err;
+  r = lg.Run({"import", "leads", "c.csv", "--at", "1969-01-01"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--at 1969-01-01T00:00:00Z is out of range"), std::string::npos) << r.err;
+}
+
+TEST(ImportEdge, HeaderNamesMustBeDistinctAndCellsNeedAColumnName) {
+  Lg lg;
+  lg.Write("dup.csv", "id,Email,E-mail,e mail\nL-1,a,b,c\n");
+  RunResult r = lg.Run({"import", "leads", "dup.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("dup.csv:1: columns 3 ('E-mail') and 4 ('e mail') are both named 'e_mail'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(lg.Run({"show", "L-1", "--json"}).exit_code, 1);
+
+  // A trailing empty header cell is common; a value under it has no trait name.
+  lg.Write("un.csv", "id,Email,($),\nL-1,a,,\nL-2,b,x,\nL-3,c,,y\n");
+  r = lg.Run({"import", "leads", "un.csv", "--at", "2026-03-01T00:00:00Z"});
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectRejected(r.err, "un.csv", 3,
+                 "a value in column 3, which has no name ('($)' in the header)");
+  ExpectRejected(r.err, "un.csv", 4, "a value in column 4, which has no name");
+  EXPECT_EQ(lg.Show("L-1", kLater)["traits"], Json::parse(R"({"email":"a"})"));
 }
 
 TEST(ImportEdge, UnterminatedQuoteNamesItsLine) {
