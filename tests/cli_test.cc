@@ -1,11 +1,14 @@
 // Every command of shared/spec/cli.md through the real binary: what a user
 // sees (exit status, stdout, stderr) and what the store then answers.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <thread>
 
 #include "qa_support.h"
 
@@ -480,6 +483,22 @@ TEST(CliIngest, MissingFileOrDirectoryIsAnError) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("events: is a directory; give a CSV file"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("stored"), std::string::npos) << "no summary: " << r.err;
+}
+
+TEST(CliIngest, ANamedPipeIsReadLikeAFile) {
+  // The size probe seeked the stream to its end; on a pipe that fails and the
+  // whole input read as empty (0 stored, exit 0).
+  Lg lg;
+  const std::string fifo = lg.File("events.fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << kBase;
+  });
+  RunResult r = lg.Run({"ingest", "events.fifo"});
+  writer.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("9 stored"), std::string::npos) << r.err;
 }
 
 TEST(CliIngest, SummaryCountsEachLeadOnce) {

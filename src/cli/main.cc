@@ -58,8 +58,8 @@ Status CheckInputFile(const std::string& path, const char* expected) {
   if (std::filesystem::is_directory(st)) {
     return Status::Invalid(path + ": is a directory; give " + expected);
   }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  // access(), not a trial open: opening a named pipe twice could lose its writer.
+  if (access(path.c_str(), R_OK) != 0) {
     return Status::Invalid(path + ": cannot open the file (" + std::strerror(errno) + "); give " +
                            expected);
   }
@@ -216,9 +216,13 @@ int Main(int argc, char** argv) {
     if (ing_file != "-") {
       f.open(ing_file, std::ios::binary);
       if (!f) return void(rc = ExitFor(Status::Invalid(ing_file + ": cannot open the file")));
-      f.seekg(0, std::ios::end);
-      size = static_cast<int64_t>(f.tellg());
-      f.seekg(0);
+      // The size only drives the progress bar. Seeking a pipe (a FIFO, <(cmd))
+      // fails and left the stream failed: it read as empty, exit 0.
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(ing_file, ec)) {
+        const auto bytes = std::filesystem::file_size(ing_file, ec);
+        if (!ec) size = static_cast<int64_t>(bytes);
+      }
       in = &f;
     }
     std::ofstream rej;
