@@ -357,15 +357,22 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
   if (!f) return Status::Invalid(path + ": cannot open the file");
   std::stringstream ss;
   ss << f.rdbuf();
+  if (f.bad()) return Status::Invalid(path + ": cannot read the file");
   std::string data = ss.str();
+  // The traits' timestamp: the row's created_at when it has one, else the
+  // import time, which --at replaces (shared/spec/inputs.md, docs/cli.md).
   Micros now = at.value_or(NowMicros());
-  std::vector<std::string> header;
+  if (std::string why = EventTimeRangeError(now); !why.empty()) {
+    return Status::Usage("--at " + FormatRfc3339(now) + " is out of range for an import: " + why);
+  }
+  std::vector<std::string> header, header_raw;
   int id_idx = -1, created_idx = -1;
   std::vector<Event> batch;
   std::unordered_set<std::string> touched;
   Status inner = Status::Ok();
-  Status st = ingest::ReadCsv(data, 0, [&](ingest::CsvRecord&& rec) -> Status {
+  auto on_record = [&](ingest::CsvRecord&& rec) -> Status {
     if (header.empty()) {
+      header_raw = rec.cells;
       for (const auto& h : rec.cells) header.push_back(ingest::SnakeCase(h));
       std::string want = ingest::SnakeCase(id_column);
       for (size_t i = 0; i < header.size(); ++i) {
@@ -378,6 +385,21 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
         inner = Status::Invalid(path + ":" + std::to_string(rec.line) + ": no '" + id_column +
                                 "' column in the header (columns: " + list +
                                 "); name the id column with --id-column");
+        return inner;
+      }
+      // Two columns with one name would lose one's values without a word.
+      std::vector<std::pair<std::string_view, size_t>> names;
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (!header[i].empty()) names.emplace_back(header[i], i);
+      }
+      std::sort(names.begin(), names.end());
+      for (size_t i = 1; i < names.size(); ++i) {
+        if (names[i].first != names[i - 1].first) continue;
+        const size_t a = names[i - 1].second, b = names[i].second;
+        inner = Status::Invalid(path + ":" + std::to_string(rec.line) + ": columns " +
+                                std::to_string(a + 1) + " ('" + rec.cells[a] + "') and " +
+                                std::to_string(b + 1) + " ('" + rec.cells[b] +
+                                "') are both named '" + header[a] + "'; rename one");
         return inner;
       }
       return Status::Ok();
@@ -403,17 +425,25 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
     e.lead_id = std::string(TrimSpaces(rec.cells[static_cast<size_t>(id_idx)]));
     e.ts = now;
     if (created_idx >= 0 && static_cast<size_t>(created_idx) < rec.cells.size() &&
-        !TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]).empty() && !at) {
+        !TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]).empty()) {
       auto t = ParseDateOrTime(TrimSpaces(rec.cells[static_cast<size_t>(created_idx)]));
       if (!t) {
         return reject("created_at '" + rec.cells[static_cast<size_t>(created_idx)] +
                       "' is not an RFC 3339 time or a date");
+      }
+      if (std::string why = EventTimeRangeError(*t); !why.empty()) {
+        return reject("created_at '" + rec.cells[static_cast<size_t>(created_idx)] +
+                      "' is out of range: " + why);
       }
       e.ts = *t;
     }
     std::string canon;
     for (size_t i = 0; i < rec.cells.size(); ++i) {
       if (static_cast<int>(i) == id_idx || rec.cells[i].empty()) continue;
+      if (header[i].empty()) {
+        return reject("a value in column " + std::to_string(i + 1) + ", which has no name ('" +
+                      header_raw[i] + "' in the header)");
+      }
       e.props.emplace_back(header[i], Value::String(rec.cells[i]));
     }
     canon = e.lead_id + '\x1f' + PropsToJson(e.props);
@@ -425,7 +455,21 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
       return s;
     }
     return Status::Ok();
-  });
+  };
+  // A malformed row (a stray or unterminated quote) is rejected like any other
+  // bad row; a malformed header stops the import.
+  auto on_error = [&](ingest::CsvError&& err) -> Status {
+    if (header.empty()) {
+      inner = Status::Invalid(path + ":" + std::to_string(err.line) +
+                              ": the header row is malformed: " + err.reason);
+      return inner;
+    }
+    ++report->lines;
+    AddError(report, path + ":" + std::to_string(err.line), err.line, err.reason);
+    if (rejects) *rejects << err.raw << '\n';
+    return Status::Ok();
+  };
+  Status st = ingest::ReadCsv(data, 0, on_record, on_error);
   if (!st.ok()) {
     if (!inner.ok()) return inner;
     return Status::Invalid(path + ": " + st.message());

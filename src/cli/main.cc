@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -47,6 +50,22 @@ struct AtOption {
     return *t;
   }
 };
+
+// An input file must be something to read lines from: a directory (which
+// opens, then reads as empty) or a missing file is an error that says so.
+Status CheckInputFile(const std::string& path, const char* expected) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(st)) {
+    return Status::Invalid(path + ": is a directory; give " + expected);
+  }
+  // access(), not a trial open: opening a named pipe twice could lose its writer.
+  if (access(path.c_str(), R_OK) != 0) {
+    return Status::Invalid(path + ": cannot open the file (" + std::strerror(errno) + "); give " +
+                           expected);
+  }
+  return Status::Ok();
+}
 
 void PrintReport(const IngestReport& r, const std::string& what) {
   for (const auto& e : r.errors) std::cerr << e.where << ": rejected: " << e.reason << "\n";
@@ -164,6 +183,9 @@ int Main(int argc, char** argv) {
       if (!t.ok()) return void(rc = ExitFor(t.status()));
       at = *t;
     }
+    if (Status s = CheckInputFile(csv_file, "a CSV file with a header row"); !s.ok()) {
+      return void(rc = ExitFor(s));
+    }
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     std::ofstream rej;
@@ -182,6 +204,11 @@ int Main(int argc, char** argv) {
   ing->add_option("FILE", ing_file, "JSONL file, or - for standard input")->required();
   ing->add_option("--rejects", ing_rejects, "write rejected lines to this file");
   ing->callback([&] {
+    if (ing_file != "-") {
+      if (Status s = CheckInputFile(ing_file, "a JSONL file, or - for standard input"); !s.ok()) {
+        return void(rc = ExitFor(s));
+      }
+    }
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     std::ifstream f;
@@ -190,9 +217,13 @@ int Main(int argc, char** argv) {
     if (ing_file != "-") {
       f.open(ing_file, std::ios::binary);
       if (!f) return void(rc = ExitFor(Status::Invalid(ing_file + ": cannot open the file")));
-      f.seekg(0, std::ios::end);
-      size = static_cast<int64_t>(f.tellg());
-      f.seekg(0);
+      // The size only drives the progress bar. Seeking a pipe (a FIFO, <(cmd))
+      // fails and left the stream failed: it read as empty, exit 0.
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(ing_file, ec)) {
+        const auto bytes = std::filesystem::file_size(ing_file, ec);
+        if (!ec) size = static_cast<int64_t>(bytes);
+      }
       in = &f;
     }
     std::ofstream rej;

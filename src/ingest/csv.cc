@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -60,17 +61,18 @@ int64_t CountLineBreaks(std::string_view data, size_t from, size_t to) {
   return n;
 }
 
-// Offset of the quote that opened the field still open at the end of a record
-// starting at `start`. Only used on the error path, after libcsv in strict mode
-// has accepted everything up to the end, so simple quote tracking suffices.
-size_t FindOpenQuote(std::string_view data, size_t start, char delimiter) {
+// Offset of the quote that opened the last quoted field begun in
+// data[start, end) of a record starting at `start`. Only used on the error
+// path, after libcsv in strict mode has accepted everything before `end`, so
+// simple quote tracking suffices.
+size_t FindOpenQuote(std::string_view data, size_t start, size_t end, char delimiter) {
   bool field_start = true, quoted = false;
   size_t open = start;
-  for (size_t i = start; i < data.size(); ++i) {
+  for (size_t i = start; i < end; ++i) {
     const char c = data[i];
     if (quoted) {
       if (c != kQuote) continue;
-      if (i + 1 < data.size() && data[i + 1] == kQuote) {
+      if (i + 1 < end && data[i + 1] == kQuote) {
         ++i;
       } else {
         quoted = false;
@@ -86,6 +88,18 @@ size_t FindOpenQuote(std::string_view data, size_t start, char delimiter) {
     }
   }
   return open;
+}
+
+// Offset of the line break ending the line that holds data[at] (data.size()
+// if none), and of the first byte of the next line.
+std::pair<size_t, size_t> LineEnd(std::string_view data, size_t at) {
+  size_t brk = at;
+  while (brk < data.size() && !IsLineBreak(data[brk])) ++brk;
+  size_t next = brk;
+  if (next < data.size()) {
+    next += data[next] == '\r' && next + 1 < data.size() && data[next + 1] == '\n' ? 2 : 1;
+  }
+  return {brk, next};
 }
 
 // What libcsv's callbacks write into (its `void* data`).
@@ -119,15 +133,22 @@ class Parser {
 
 Status ReadCsv(std::string_view data, char delimiter,
                const std::function<Status(CsvRecord&&)>& on_record) {
+  return ReadCsv(data, delimiter, on_record, [](CsvError&& e) {
+    return Status::Invalid("line " + std::to_string(e.line) + ": " + e.reason);
+  });
+}
+
+Status ReadCsv(std::string_view data, char delimiter,
+               const std::function<Status(CsvRecord&&)>& on_record,
+               const std::function<Status(CsvError&&)>& on_error) {
   if (data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);
   if (delimiter == 0) delimiter = DetectDelimiter(data);
   if (delimiter == kQuote || IsLineBreak(delimiter)) {
     return Status::Invalid("invalid CSV delimiter (a quote or line break)");
   }
 
-  Parser parser;
-  csv_parser* p = parser.get();
-  csv_set_delim(p, static_cast<unsigned char>(delimiter));
+  std::optional<Parser> parser;
+  csv_parser* p = nullptr;
   ParseState state;
 
   // libcsv reports neither offsets nor line numbers, so it is fed one piece at
@@ -141,8 +162,33 @@ Status ReadCsv(std::string_view data, char delimiter,
   bool in_record = false;
   size_t record_start = 0;
   int64_t record_line = 0;
+  // The first CR and LF at or after pos (npos if none), or earlier ones.
   size_t next_cr = data.find('\r'), next_lf = data.find('\n');
   size_t last_cells = 0;
+
+  // (Re)starts parsing at `offset`, the first byte of line `at_line`.
+  auto restart = [&](size_t offset, int64_t at_line) {
+    parser.reset();
+    parser.emplace();
+    p = parser->get();
+    csv_set_delim(p, static_cast<unsigned char>(delimiter));
+    state.cells.clear();
+    state.record_ended = false;
+    in_record = false;
+    // Rewinding: only the skipped-back bytes need a new search (a search from
+    // `offset` to the end would make many errors quadratic).
+    if (offset < pos) {
+      auto before = [&](char c, size_t cached) {
+        const size_t hit = data.substr(0, std::min(pos, n)).find(c, offset);
+        return hit == std::string_view::npos ? cached : hit;
+      };
+      next_cr = before('\r', next_cr);
+      next_lf = before('\n', next_lf);
+    }
+    pos = offset;
+    line = at_line;
+    line_start = offset;
+  };
 
   auto emit = [&](size_t end) -> Status {
     CsvRecord record;
@@ -157,68 +203,109 @@ Status ReadCsv(std::string_view data, char delimiter,
     return on_record(std::move(record));
   };
 
-  state.cells.reserve(16);
-  while (pos < n) {
-    if (next_cr < pos) next_cr = data.find('\r', pos);
-    if (next_lf < pos) next_lf = data.find('\n', pos);
-    const size_t brk = std::min(next_cr, next_lf);  // npos if none
-    const size_t end = brk == std::string_view::npos || brk - pos >= kMaxChunk
-                           ? std::min(n, pos + kMaxChunk)
-                           : brk + 1;
+  // Reports the record in progress as malformed: skipped up to the end of the
+  // line holding data[upto], reading resumes on the next line.
+  auto skip = [&](size_t upto, std::string reason) -> Status {
+    const auto [brk, next] = LineEnd(data, upto);
+    const int64_t resume = record_line + CountLineBreaks(data, record_start, next);
+    CsvError e;
+    e.line = record_line;
+    e.resume_line = resume;
+    e.reason = std::move(reason);
+    e.raw.assign(data.substr(record_start, brk - record_start));
+    if (Status s = on_error(std::move(e)); !s.ok()) return s;
+    restart(next, resume);
+    return Status::Ok();
+  };
 
-    if (!in_record) {
-      for (size_t i = pos; i < end; ++i) {
-        if (!IsSkippedBeforeRecord(data[i], delimiter)) {
-          in_record = true;
-          record_start = line_start;
-          record_line = line;
-          break;
+  // "line 5, column 3" (or "column 3" when on the record's first line).
+  auto where = [&](size_t at) {
+    const int64_t at_line = record_line + CountLineBreaks(data, record_start, at);
+    size_t col_start = at;
+    while (col_start > 0 && !IsLineBreak(data[col_start - 1])) --col_start;
+    std::string col = "column " + std::to_string(at - col_start + 1);
+    return at_line == record_line ? col : "line " + std::to_string(at_line) + ", " + col;
+  };
+  auto line_of = [&](size_t at) { return record_line + CountLineBreaks(data, record_start, at); };
+
+  restart(0, 1);
+  state.cells.reserve(16);
+  for (;;) {
+    while (pos < n) {
+      if (next_cr < pos) next_cr = data.find('\r', pos);
+      if (next_lf < pos) next_lf = data.find('\n', pos);
+      const size_t brk = std::min(next_cr, next_lf);  // npos if none
+      const size_t end = brk == std::string_view::npos || brk - pos >= kMaxChunk
+                             ? std::min(n, pos + kMaxChunk)
+                             : brk + 1;
+
+      if (!in_record) {
+        for (size_t i = pos; i < end; ++i) {
+          if (!IsSkippedBeforeRecord(data[i], delimiter)) {
+            in_record = true;
+            record_start = line_start;
+            record_line = line;
+            break;
+          }
         }
       }
-    }
 
-    // libcsv grows its field buffer by blk_size bytes (128 by default) per
-    // realloc; growing by the current size instead keeps huge cells linear.
-    csv_set_blk_size(p, std::max(kMaxChunk, csv_get_buffer_size(p)));
-    const size_t len = end - pos;
-    const size_t done = csv_parse(p, data.data() + pos, len, OnField, OnRecordEnd, &state);
-    if (done < len) {
-      const int err = csv_error(p);
-      const size_t at = pos + done;
-      if (err != CSV_EPARSE) {
-        return Status::Internal("line " + std::to_string(line) +
-                                ": CSV parser failed: " + csv_strerror(err));
+      // libcsv grows its field buffer by blk_size bytes (128 by default) per
+      // realloc; growing by the current size instead keeps huge cells linear.
+      csv_set_blk_size(p, std::max(kMaxChunk, csv_get_buffer_size(p)));
+      const size_t len = end - pos;
+      const size_t done = csv_parse(p, data.data() + pos, len, OnField, OnRecordEnd, &state);
+      if (done < len) {
+        const int err = csv_error(p);
+        const size_t at = pos + done;  // the byte libcsv refused
+        if (err != CSV_EPARSE) {
+          return Status::Internal("line " + std::to_string(line) +
+                                  ": CSV parser failed: " + csv_strerror(err));
+        }
+        Status s;
+        if (!p->quoted) {
+          s = skip(at, "'\"' inside an unquoted field (" + where(at) + ")");
+        } else {
+          const size_t open = FindOpenQuote(data, record_start, at, delimiter);
+          if (line_of(open) == line) {
+            s = skip(at, "unexpected text after a closing quote (" + where(at) + ")");
+          } else {
+            // The field ran over line breaks to a quote that text follows: most
+            // likely an opening quote of some later row closed a field that was
+            // never closed. Take it as unterminated and read its next lines again.
+            size_t close = at - 1;  // the quote, before any spaces
+            while (close > open && data[close] != kQuote) --close;
+            s = skip(open, "unterminated quoted field (opened at " + where(open) +
+                               "; the next quote, at " + where(close) + ", is followed by text)");
+          }
+        }
+        if (!s.ok()) return s;
+        continue;
       }
-      std::string what =
-          p->quoted ? "unexpected text after a closing quote" : "'\"' inside an unquoted field";
-      std::string msg = "line " + std::to_string(line) + ": " + what + " (column " +
-                        std::to_string(at - line_start + 1) + ")";
-      if (record_line != line) {
-        msg += " in the record starting at line " + std::to_string(record_line);
+
+      if (state.record_ended) {
+        if (Status s = emit(end - 1); !s.ok()) return s;
       }
-      return Status::Invalid(std::move(msg));
+
+      const char last = data[end - 1];
+      if (last == '\n' || (last == '\r' && (end == n || data[end] != '\n'))) {
+        ++line;
+        line_start = end;
+      }
+      pos = end;
     }
 
-    if (state.record_ended) {
-      if (Status s = emit(end - 1); !s.ok()) return s;
+    if (csv_fini(p, OnField, OnRecordEnd, &state) != 0) {
+      const size_t open = FindOpenQuote(data, record_start, n, delimiter);
+      if (Status s = skip(open, "unterminated quoted field (opened at " + where(open) + ")");
+          !s.ok()) {
+        return s;
+      }
+      continue;  // read the lines after the opening quote's again
     }
-
-    const char last = data[end - 1];
-    if (last == '\n' || (last == '\r' && (end == n || data[end] != '\n'))) {
-      ++line;
-      line_start = end;
-    }
-    pos = end;
+    if (state.record_ended) return emit(n);
+    return Status::Ok();
   }
-
-  if (csv_fini(p, OnField, OnRecordEnd, &state) != 0) {
-    const size_t open = FindOpenQuote(data, record_start, delimiter);
-    return Status::Invalid(
-        "line " + std::to_string(record_line) + ": unterminated quoted field (opened at line " +
-        std::to_string(record_line + CountLineBreaks(data, record_start, open)) + ")");
-  }
-  if (state.record_ended) return emit(n);
-  return Status::Ok();
 }
 
 std::string SnakeCase(std::string_view header) {

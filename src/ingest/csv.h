@@ -33,12 +33,39 @@ struct CsvRecord {
 // - `delimiter` 0 auto-detects from the first line: tab if it has more tabs
 //   than ',' and ';' (outside quotes), else ';' if it has more ';' than ',',
 //   else ','. The delimiter may not be '"', CR or LF.
-// - Structural errors return Status::Invalid naming the line, e.g.
-//   "line 17: unterminated quoted field (opened at line 17)" or
-//   "line 4: '\"' inside an unquoted field (column 9)".
+// - The first structural error stops the reading: ReadCsv returns
+//   Status::Invalid naming the line, e.g. "line 17: unterminated quoted field
+//   (opened at line 17, column 4)" or "line 4: '\"' inside an unquoted field
+//   (column 9)". The overload with `on_error` below skips the bad record and
+//   goes on instead.
 // - Cell bytes are passed through untouched; use IsValidUtf8 to reject rows.
 Status ReadCsv(std::string_view data, char delimiter,
                const std::function<Status(CsvRecord&&)>& on_record);
+
+// A malformed record that ReadCsv skipped (see the overload with on_error).
+struct CsvError {
+  int64_t line = 0;         // 1-based line where the skipped text starts (its record's first line)
+  int64_t resume_line = 0;  // the line where reading resumed
+  std::string reason;       // e.g. "'\"' inside an unquoted field (column 9)"
+  std::string raw;          // the skipped text (without the trailing line break)
+};
+
+// As above, but a structural error does not stop the reading: the malformed
+// record is passed to `on_error` and reading resumes on the next physical line,
+// so that one bad row does not lose the rows after it:
+// - a stray quote in an unquoted field, or text after a closing quote in a
+//   field opened on the same line: the record up to the end of that line is
+//   skipped;
+// - a quoted field that is never closed (it would swallow the rest of the
+//   file), or whose closing quote is on a later line and followed by text (a
+//   quote of some later row "closed" it): the field is taken as unterminated;
+//   the record up to the end of the line where the quote opened is skipped and
+//   the lines after it are read again as new records.
+// If `on_record` or `on_error` returns a non-OK status, ReadCsv stops and
+// returns it.
+Status ReadCsv(std::string_view data, char delimiter,
+               const std::function<Status(CsvRecord&&)>& on_record,
+               const std::function<Status(CsvError&&)>& on_error);
 
 // Header normalisation: "Job Title" -> "job_title", "Annual Revenue ($)" ->
 // "annual_revenue", "companySize" -> "company_size", "ABCDef" -> "abc_def",

@@ -4,6 +4,12 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+#include <unordered_map>
 
 namespace leadgate {
 namespace {
@@ -85,17 +91,40 @@ Value ToValue(simdjson::dom::element e) {
   }
 }
 
+// Objects with more keys than this find duplicates through a hash index
+// rather than by a linear search (which is quadratic in the key count).
+constexpr size_t kLinearKeyLimit = 16;
+
 Status ReadObject(simdjson::dom::element el, Props* out) {
   simdjson::dom::object obj;
   if (el.get_object().get(obj)) return Status::Invalid("expected a JSON object");
+  // Duplicate key: the last one wins, in the first one's place, as in most parsers.
+  if (out->size() + obj.size() <= kLinearKeyLimit) {
+    for (auto field : obj) {
+      Value v = ToValue(field.value);
+      auto it = std::find_if(out->begin(), out->end(),
+                             [&](const auto& p) { return p.first == field.key; });
+      if (it != out->end()) {
+        it->second = std::move(v);
+      } else {
+        out->emplace_back(std::string(field.key), std::move(v));
+      }
+    }
+    return Status::Ok();
+  }
+  out->reserve(out->size() + obj.size());
+  // Indexes into *out, keyed by views of simdjson's (stable) key strings and of
+  // the keys already in *out (stable too: reserved above, no reallocation).
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(out->size() + obj.size());
+  for (size_t i = 0; i < out->size(); ++i) index.emplace((*out)[i].first, i);
   for (auto field : obj) {
-    std::string key(field.key);
     Value v = ToValue(field.value);
-    auto it = std::find_if(out->begin(), out->end(), [&](const auto& p) { return p.first == key; });
-    if (it != out->end()) {
-      it->second = std::move(v);  // duplicate key: the last one wins, as in most parsers
+    auto [it, fresh] = index.emplace(field.key, out->size());
+    if (fresh) {
+      out->emplace_back(std::string(field.key), std::move(v));
     } else {
-      out->emplace_back(std::move(key), std::move(v));
+      (*out)[it->second].second = std::move(v);
     }
   }
   return Status::Ok();
@@ -124,7 +153,101 @@ const char* TypeName(simdjson::dom::element_type t) {
 
 thread_local simdjson::dom::parser tl_parser;
 
+std::string Clip(std::string_view s, size_t max = 40) {
+  std::string out(s.substr(0, max));
+  if (s.size() > max) out.append("... (").append(std::to_string(s.size())).append(" bytes)");
+  return out;
+}
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view t) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t from = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == t.size();
+}
+
+// simdjson reports a number it cannot hold (1e400, an integer beyond 64 bits)
+// as NUMBER_ERROR, like a malformed one. Finds the first such number in `json`
+// and says which key it belongs to and what is wrong; "" if none is found.
+std::string DescribeNumberError(std::string_view json) {
+  std::string_view key;  // the last object key before the number
+  const size_t n = json.size();
+  size_t i = 0;
+  while (i < n) {
+    const char c = json[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < n && json[j] != '"') j += json[j] == '\\' ? 2 : 1;
+      const std::string_view str = json.substr(i + 1, std::min(j, n) - i - 1);
+      i = j + 1;
+      while (i < n && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
+        ++i;
+      if (i < n && json[i] == ':') key = str;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && (json[j] == '-' || json[j] == '+' || json[j] == '.' || json[j] == 'e' ||
+                     json[j] == 'E' || (json[j] >= '0' && json[j] <= '9'))) {
+      ++j;
+    }
+    const std::string_view tok = json.substr(i, j - i);
+    i = j;
+    std::string why;  // "'key': " (GCC 12 warns falsely on "'" + std::string)
+    if (!key.empty()) {
+      why += '\'';
+      why += Clip(key, 100);
+      why += "': ";
+    }
+    if (!IsJsonNumber(tok)) return why.append("malformed number '").append(Clip(tok)) += '\'';
+    if (tok.find_first_of(".eE") == std::string_view::npos) {
+      int64_t i64;
+      uint64_t u64;
+      const char* end = tok.data() + tok.size();
+      if (std::from_chars(tok.data(), end, i64).ec != std::errc() &&
+          std::from_chars(tok.data(), end, u64).ec != std::errc()) {
+        return why.append("the integer ")
+            .append(Clip(tok))
+            .append(" does not fit in 64 bits (send it as a string)");
+      }
+    } else if (std::isinf(std::strtod(std::string(tok).c_str(), nullptr))) {
+      return why.append("the number ").append(Clip(tok)).append(" is too large (beyond a double)");
+    }
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string EventTimeRangeError(Micros t) {
+  // 9999-12-31T23:59:59.999999Z: days from 1970-01-01 to 10000-01-01, minus 1 us.
+  static const Micros kMax = DaysFromCivil(10000, 1, 1) * kDay - 1;
+  if (t < 0) return "before 1970-01-01T00:00:00Z, the earliest event time";
+  if (t > kMax) return "after 9999-12-31T23:59:59Z, the latest event time";
+  return "";
+}
 
 std::string HashHex(std::string_view bytes) {
   static const bool init = sodium_init() >= 0;
@@ -146,6 +269,9 @@ Status ParseEvent(std::string_view json, Event* out, bool with_props) {
   simdjson::dom::element root;
   auto err = tl_parser.parse(json.data(), json.size(), true).get(root);
   if (err) {
+    if (err == simdjson::NUMBER_ERROR) {
+      if (std::string why = DescribeNumberError(json); !why.empty()) return Status::Invalid(why);
+    }
     return Status::Invalid(std::string("not valid JSON (") + simdjson::error_message(err) + ")");
   }
   if (!root.is_object()) {
@@ -178,6 +304,9 @@ Status ParseEvent(std::string_view json, Event* out, bool with_props) {
   if (!t) {
     return Status::Invalid("'timestamp' \"" + std::string(ts) +
                            "\" is not an RFC 3339 time (like 2026-03-01T10:00:00Z)");
+  }
+  if (std::string why = EventTimeRangeError(*t); !why.empty()) {
+    return Status::Invalid("'timestamp' \"" + std::string(ts) + "\" is out of range: " + why);
   }
   out->lead_id = std::string(user);
   out->ts = *t;
@@ -214,18 +343,20 @@ Status ParseEvent(std::string_view json, Event* out, bool with_props) {
       if (Status s = ReadObject(props, &out->props); !s.ok()) return s;
     }
   }
-  if (out->type == EventType::kPage && with_props) {
+  if (out->type == EventType::kPage) {
+    // Checked with or without with_props: the ingest path stores the raw line.
     std::string_view name;
     bool has_name = false;
     simdjson::dom::element el;
     if (get("name", &el) && !el.is_null()) {
       if (!el.is_string()) {
-        return Status::Invalid(std::string("'name' must be a string, not ") + TypeName(el.type()));
+        return Status::Invalid(std::string("'name' (of a page event) must be a string, not ") +
+                               TypeName(el.type()));
       }
       name = el.get_string().value_unsafe();
       has_name = true;
     }
-    if (has_name) {
+    if (has_name && with_props) {
       auto it = std::find_if(out->props.begin(), out->props.end(),
                              [](const auto& p) { return p.first == "name"; });
       if (it != out->props.end()) {

@@ -11,6 +11,13 @@
 
 namespace leadgate {
 
+// Event times (a JSONL timestamp, a CSV created_at or import time) must lie in
+// [1970-01-01T00:00:00Z, 9999-12-31T23:59:59.999999Z]: engagement decay is
+// computed from the Unix epoch, so earlier times overflow it (and a lead whose
+// log holds one could not be folded), and later ones could not be written back
+// as RFC 3339. Returns "" when `t` is in range, else why not.
+std::string EventTimeRangeError(Micros t);
+
 // Parses one JSON event (a line, or an element of an HTTP batch). On success
 // fills `out` (messageId derived from the canonical content when absent).
 // With `with_props` false, traits/properties are validated but not copied
