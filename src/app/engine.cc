@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -109,13 +110,17 @@ double EngagementKey(const LeadState& s, const Playbook& pb) {
 }
 }  // namespace
 
-Status Engine::Save(const LeadState& s) {
+const Playbook& Engine::PlaybookOf(const LeadState& s) const {
   const Playbook* pb = versions_.front().playbook.get();
   for (const auto& v : versions_) {
     if (v.version == s.playbook_version) pb = v.playbook.get();
   }
-  return store_->SaveProjection(s, EngagementKey(s, *pb), EncodeProjection(s, s.events),
-                                DescribeLead(s.traits));
+  return *pb;
+}
+
+Status Engine::Save(const LeadState& s) {
+  return store_->SaveProjection(s, EngagementKey(s, PlaybookOf(s)), EncodeProjection(s, s.events),
+                                DescribeLead(s.traits), /*fresh=*/false);
 }
 
 const Playbook& Engine::PlaybookAt(Micros at) const {
@@ -135,57 +140,96 @@ FoldOptions Engine::Options(Micros as_of) {
 }
 
 // Refolds every lead marked dirty (all: every lead) and saves its projection,
-// inside the caller's transaction. Two stages on two cores: a reader thread
-// with its own connection loads and decodes the logs; this thread folds and
-// writes.
+// inside the caller's transaction. The leads are split into key ranges of
+// about equal events, one per core; a worker per range (its own connection
+// and regex caches) reads, decodes and folds its leads and encodes their
+// projections; this thread writes them.
 Status Engine::FoldAndSave(bool all, int64_t* count) {
-  struct LeadLog {
-    std::string id;
-    std::vector<Event> events;
-    std::vector<Action> actions;
+  struct Item {
+    LeadState state;  // id, scores, stage, history: what the row needs
+    double key = 0;
+    std::string blob, who;
+    bool erase = false;
   };
-  using Chunk = std::vector<LeadLog>;
-  BoundedQueue<Chunk> queue(8);
-  Status read_status = Status::Ok();
-  std::thread reader([&] {
-    auto reader_store = Store::Open(path_, false);
-    if (!reader_store.ok()) {
-      read_status = reader_store.status();
-      queue.Close();
-      return;
-    }
-    (*reader_store)->SetCacheKiB(32768);
-    Chunk chunk;
-    read_status = (*reader_store)
-                      ->ForEachLead(all, [&](const std::string& id, std::vector<Event>& events,
-                                             std::vector<Action>& actions) {
-                        chunk.push_back({id, std::move(events), std::move(actions)});
-                        if (chunk.size() >= 256) {
-                          if (!queue.Push(std::move(chunk)))
-                            return Status::Internal("refresh cancelled");
-                          chunk.clear();
-                        }
-                        return Status::Ok();
-                      });
-    if (read_status.ok() && !chunk.empty()) queue.Push(std::move(chunk));
-    queue.Close();
-  });
-  FoldOptions opts = Options(INT64_MAX);
+  using Chunk = std::vector<Item>;
+  const int parts = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  std::vector<std::string> cuts;
+  if (parts > 1) {
+    auto split = store_->SplitLeads(parts);
+    if (!split.ok()) return split.status();
+    cuts = std::move(*split);
+  }
+  const size_t workers = cuts.size() + 1;
+  BoundedQueue<Chunk> queue(4 * workers);
+  std::vector<Status> status(workers, Status::Ok());
+  std::atomic<size_t> running{workers};
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string from = w == 0 ? "" : cuts[w - 1];
+      const std::string to = w + 1 == workers ? "" : cuts[w];
+      auto reader = Store::Open(path_, false);
+      if (!reader.ok()) {
+        status[w] = reader.status();
+      } else {
+        (*reader)->SetCacheKiB(32768);
+        std::vector<MatchCache> caches;
+        for (const auto& v : versions_) caches.emplace_back(v.playbook->memo_slots);
+        FoldOptions opts;
+        opts.as_of = INT64_MAX;
+        opts.caches = &caches;
+        Chunk chunk;
+        status[w] = (*reader)->ForEachLead(
+            all,
+            [&](const std::string& id, const std::vector<const Event*>& events,
+                std::vector<Action>& actions) {
+              Item it;
+              it.state = Fold(id, events, Ptrs(actions), versions_, opts);
+              if (!it.state.exists) {
+                it.erase = true;
+                it.state.id = id;
+              } else {
+                it.key = EngagementKey(it.state, PlaybookOf(it.state));
+                it.blob = EncodeProjection(it.state, it.state.events);
+                it.who = DescribeLead(it.state.traits);
+                LeadState& st = it.state;  // the writer needs only the row's columns
+                st.traits.clear();
+                st.fields.clear();
+                st.explanation.clear();
+                st.clocks.clear();
+                st.warnings.clear();
+                st.bant.reset();
+              }
+              chunk.push_back(std::move(it));
+              if (chunk.size() >= 128) {
+                if (!queue.Push(std::move(chunk))) return Status::Internal("refresh cancelled");
+                chunk.clear();
+              }
+              return Status::Ok();
+            },
+            from, to);
+        if (status[w].ok() && !chunk.empty()) queue.Push(std::move(chunk));
+      }
+      if (--running == 0) queue.Close();
+    });
+  }
   Status s = Status::Ok();
   while (s.ok()) {
     std::optional<Chunk> chunk = queue.Pop();
     if (!chunk) break;
-    for (LeadLog& log : *chunk) {
-      LeadState st = Fold(log.id, Ptrs(log.events), Ptrs(log.actions), versions_, opts);
-      s = st.exists ? Save(st) : store_->DeleteProjection(log.id);
-      if (s.ok() && !all) s = store_->ClearDirty(log.id);
+    for (Item& it : *chunk) {
+      s = it.erase ? store_->DeleteProjection(it.state.id)
+                   : store_->SaveProjection(it.state, it.key, it.blob, it.who, /*fresh=*/all);
+      if (s.ok() && !all) s = store_->ClearDirty(it.state.id);
       if (!s.ok()) break;
       if (count) ++*count;
     }
   }
-  queue.Close();  // unblocks the reader if we stopped early
-  reader.join();
-  if (s.ok()) s = read_status;
+  queue.Close();  // unblocks the workers if we stopped early
+  for (auto& t : threads) t.join();
+  for (const Status& w : status) {
+    if (s.ok() && !w.ok()) s = w;
+  }
   return s;
 }
 
@@ -614,12 +658,13 @@ Result<bool> Engine::ProjectionsCurrentAt(Micros at) {
 
 Status Engine::FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn) {
   FoldOptions opts = Options(at);
-  return store_->ForEachLead(
-      true, [&](const std::string& id, std::vector<Event>& events, std::vector<Action>& actions) {
-        LeadState s = Fold(id, Ptrs(events), Ptrs(actions), versions_, opts);
-        if (!s.exists) return Status::Ok();
-        return fn(s);
-      });
+  return store_->ForEachLead(true,
+                             [&](const std::string& id, const std::vector<const Event*>& events,
+                                 std::vector<Action>& actions) {
+                               LeadState s = Fold(id, events, Ptrs(actions), versions_, opts);
+                               if (!s.exists) return Status::Ok();
+                               return fn(s);
+                             });
 }
 
 Result<std::vector<QueueRow>> Engine::Queue(Micros at, std::optional<Stage> stage, int64_t limit,

@@ -112,6 +112,7 @@ class Engine {
   // Whether the projections are the state as of `at` up to decay.
   Result<bool> ProjectionsCurrentAt(Micros at);
   Status Save(const LeadState& s);
+  const Playbook& PlaybookOf(const LeadState& s) const;  // the version it was folded under
   FoldOptions Options(Micros as_of);
   std::string path_;
   std::unique_ptr<Store> store_;

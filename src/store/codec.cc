@@ -41,6 +41,12 @@ bool DecodeValue(bin::Reader& r, Value* v) {
   uint8_t kind = 0;
   if (!r.Byte(&kind) || kind > 4) return false;
   v->kind = static_cast<Value::Kind>(kind);
+  if (kind != static_cast<uint8_t>(Value::Kind::kString) &&
+      kind != static_cast<uint8_t>(Value::Kind::kNested)) {
+    v->str.clear();
+  }
+  v->b = false;
+  v->num = 0;
   switch (v->kind) {
     case Value::Kind::kNull:
       return true;
@@ -81,6 +87,33 @@ Status DecodeEvents(std::string_view data, int64_t n, const std::string& lead_id
   out->reserve(out->size() + static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     Event& e = out->emplace_back();
+    e.lead_id = lead_id;
+    uint8_t type = 0;
+    uint64_t ts = 0, nprops = 0;
+    if (!r.Bytes(&e.message_id) || !r.Byte(&type) || type > 3 || !r.Varint(&ts) ||
+        !r.Bytes(&e.name) || !r.Varint(&nprops) || nprops > r.left()) {
+      return bad();
+    }
+    e.type = static_cast<EventType>(type);
+    e.ts = UnZigZag(ts);
+    e.props.resize(nprops);
+    for (auto& [k, v] : e.props) {
+      if (!r.Bytes(&k) || !DecodeValue(r, &v)) return bad();
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeEventsInto(std::string_view data, int64_t n, const std::string& lead_id,
+                        std::vector<Event>* pool, size_t* used) {
+  Reader r(data);
+  auto bad = [&] {
+    return Status::Internal("a stored event of lead '" + lead_id +
+                            "' is unreadable (the store is damaged)");
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    if (*used == pool->size()) pool->emplace_back();
+    Event& e = (*pool)[(*used)++];
     e.lead_id = lead_id;
     uint8_t type = 0;
     uint64_t ts = 0, nprops = 0;

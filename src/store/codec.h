@@ -17,6 +17,11 @@
 
 namespace leadgate {
 
+// The same, decoding into (*pool)[*used ...] and advancing *used: the slots'
+// strings keep their capacity, so a long scan allocates almost nothing.
+Status DecodeEventsInto(std::string_view data, int64_t n, const std::string& lead_id,
+                        std::vector<Event>* pool, size_t* used);
+
 // Walks `n` encoded events without decoding them: fn(ts, messageId, offset,
 // length) for each (its bytes are data[offset, offset + length)).
 Status ScanEvents(std::string_view data, int64_t n,

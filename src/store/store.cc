@@ -506,27 +506,48 @@ Status Store::LoadLead(const std::string& id, std::vector<Event>* events,
   });
 }
 
-Status Store::ForEachLead(bool all,
-                          const std::function<Status(const std::string&, std::vector<Event>&,
-                                                     std::vector<Action>&)>& fn) {
+Status Store::ForEachLead(bool all, const LeadFn& fn, const std::string& from,
+                          const std::string& to) {
   return Guard([&] {
     // Merged streams ordered by lead id: chunks and actions (of dirty leads,
     // or of all), driven by the dirty list or by whichever stream is behind.
+    std::string range;
+    if (!from.empty()) range += " AND lead_id >= ?1";
+    if (!to.empty()) range += " AND lead_id < ?2";
+    std::string crange = range, drange = range;
+    for (auto* r : {&crange, &drange}) {
+      size_t p = 0;
+      while ((p = r->find("lead_id", p)) != std::string::npos) {
+        r->insert(p, r == &crange ? "c." : "d.");
+        p += 9;
+      }
+    }
     SQLite::Statement ch(
-        *db_, all ? "SELECT lead_id, n, data FROM chunks ORDER BY lead_id, seq"
+        *db_, all ? "SELECT lead_id, n, data FROM chunks WHERE 1" + range + " ORDER BY lead_id, seq"
                   : "SELECT c.lead_id, c.n, c.data FROM dirty d JOIN chunks c ON c.lead_id = "
-                    "d.lead_id ORDER BY d.lead_id, c.seq");
+                    "d.lead_id WHERE 1" +
+                        crange + " ORDER BY d.lead_id, c.seq");
     SQLite::Statement ac(*db_, std::string("SELECT ") + kActionCols +
-                                   (all ? " FROM actions ORDER BY lead_id, ts, seq"
+                                   (all ? " FROM actions WHERE 1" + range
                                         : " FROM actions WHERE lead_id IN (SELECT lead_id FROM "
-                                          "dirty) ORDER BY lead_id, ts, seq"));
+                                          "dirty)" +
+                                              range) +
+                                   " ORDER BY lead_id, ts, seq");
     std::unique_ptr<SQLite::Statement> ids;
-    if (!all)
-      ids = std::make_unique<SQLite::Statement>(*db_, "SELECT lead_id FROM dirty ORDER BY 1");
+    if (!all) {
+      ids = std::make_unique<SQLite::Statement>(
+          *db_, "SELECT lead_id FROM dirty d WHERE 1" + drange + " ORDER BY 1");
+    }
+    for (SQLite::Statement* q : {&ch, &ac, ids.get()}) {
+      if (!q) continue;
+      if (!from.empty()) q->bind(1, from);
+      if (!to.empty()) q->bind(2, to);
+    }
     bool ch_ok = ch.executeStep(), ac_ok = ac.executeStep();
     std::string ch_id = ch_ok ? ch.getColumn(0).getString() : "";
     std::string ac_id = ac_ok ? ac.getColumn(1).getString() : "";
-    std::vector<Event> events;
+    std::vector<Event> pool;  // reused across leads: few allocations
+    std::vector<const Event*> events;
     std::vector<Action> actions;
     std::string id;
     while (true) {
@@ -540,13 +561,13 @@ Status Store::ForEachLead(bool all,
       } else {
         break;
       }
-      events.clear();
+      size_t used = 0;
       actions.clear();
       while (ch_ok && ch_id == id) {
         auto blob = ch.getColumn(2);
-        Status s = DecodeEvents(std::string_view(static_cast<const char*>(blob.getBlob()),
-                                                 static_cast<size_t>(blob.getBytes())),
-                                ch.getColumn(1).getInt64(), id, &events);
+        Status s = DecodeEventsInto(std::string_view(static_cast<const char*>(blob.getBlob()),
+                                                     static_cast<size_t>(blob.getBytes())),
+                                    ch.getColumn(1).getInt64(), id, &pool, &used);
         if (!s.ok()) return s;
         ch_ok = ch.executeStep();
         if (ch_ok) ch_id = ch.getColumn(0).getString();
@@ -556,11 +577,43 @@ Status Store::ForEachLead(bool all,
         ac_ok = ac.executeStep();
         if (ac_ok) ac_id = ac.getColumn(1).getString();
       }
-      SortEvents(&events);
+      events.clear();
+      for (size_t i = 0; i < used; ++i) events.push_back(&pool[i]);
+      auto less = [](const Event* a, const Event* b) { return EventLess(*a, *b); };
+      if (!std::is_sorted(events.begin(), events.end(), less)) {
+        std::sort(events.begin(), events.end(), less);
+      }
       if (Status st = fn(id, events, actions); !st.ok()) return st;
     }
     return Status::Ok();
   });
+}
+
+Result<std::vector<std::string>> Store::SplitLeads(int parts) {
+  std::vector<std::string> out;
+  if (parts < 2) return out;
+  Status st = Guard([&] {
+    // msg_ids is keyed by a uniform hash: the leads of evenly spaced hashes
+    // are a sample of leads weighted by their events.
+    SQLite::Statement q(*db_, "SELECT lead_id FROM msg_ids WHERE hash >= ? ORDER BY hash LIMIT 1");
+    std::vector<std::string> sample;
+    const int k = 256;
+    for (int i = 0; i < k; ++i) {
+      uint64_t h = static_cast<uint64_t>(i) * (UINT64_MAX / k);
+      q.reset();
+      q.bind(1, static_cast<int64_t>(h));
+      if (q.executeStep()) sample.push_back(q.getColumn(0).getString());
+    }
+    std::sort(sample.begin(), sample.end());
+    if (sample.size() < static_cast<size_t>(parts) * 4) return Status::Ok();  // small: one part
+    for (int p = 1; p < parts; ++p) {
+      const std::string& cut = sample[sample.size() * static_cast<size_t>(p) / parts];
+      if (out.empty() || cut > out.back()) out.push_back(cut);
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return out;
 }
 
 Status Store::ClearDirty() {
@@ -594,7 +647,7 @@ Result<int64_t> Store::DirtyCount() {
 }
 
 Status Store::SaveProjection(const LeadState& s, double eng_key, const std::string& state,
-                             const std::string& who) {
+                             const std::string& who, bool fresh) {
   return Guard([&] {
     if (!save_lead_) {
       save_lead_ = std::make_unique<SQLite::Statement>(
@@ -623,10 +676,12 @@ Status Store::SaveProjection(const LeadState& s, double eng_key, const std::stri
     q.bindNoCopy(12, state.data(), static_cast<int>(state.size()));
     q.bindNoCopy(13, who);
     q.exec();
-    SQLite::Statement& d = *delete_history_;
-    d.reset();
-    d.bind(1, s.id);
-    d.exec();
+    if (!fresh) {
+      SQLite::Statement& d = *delete_history_;
+      d.reset();
+      d.bind(1, s.id);
+      d.exec();
+    }
     SQLite::Statement& h = *insert_history_;
     for (size_t i = 0; i < s.history.size(); ++i) {
       const HistoryEntry& e = s.history[i];
@@ -922,13 +977,13 @@ Result<int64_t> Store::CountEvents() {
 }
 
 Status Store::ForEachEvent(const std::function<Status(const Event&)>& fn) {
-  return ForEachLead(true,
-                     [&](const std::string&, std::vector<Event>& events, std::vector<Action>&) {
-                       for (const Event& e : events) {
-                         if (Status s = fn(e); !s.ok()) return s;
-                       }
-                       return Status::Ok();
-                     });
+  return ForEachLead(
+      true, [&](const std::string&, const std::vector<const Event*>& events, std::vector<Action>&) {
+        for (const Event* e : events) {
+          if (Status s = fn(*e); !s.ok()) return s;
+        }
+        return Status::Ok();
+      });
 }
 
 // Schema 1 -> 2: the events table (one row per event, the raw JSON line as

@@ -84,18 +84,27 @@ class Store {
 
   // The lead's whole log.
   Status LoadLead(const std::string& id, std::vector<Event>* events, std::vector<Action>* actions);
-  // Streams every dirty lead's log (all=true: every lead's), ordered by lead id;
-  // each lead's events in (ts, messageId) order, actions in (ts, seq) order.
-  Status ForEachLead(bool all,
-                     const std::function<Status(const std::string& id, std::vector<Event>& events,
-                                                std::vector<Action>& actions)>& fn);
+  // Streams every dirty lead's log (all=true: every lead's), ordered by lead id,
+  // optionally only leads in [from, to) ("" = unbounded); each lead's events
+  // in (ts, messageId) order (pointers valid during the call), actions in
+  // (ts, seq) order.
+  using LeadFn =
+      std::function<Status(const std::string& id, const std::vector<const Event*>& events,
+                           std::vector<Action>& actions)>;
+  Status ForEachLead(bool all, const LeadFn& fn, const std::string& from = "",
+                     const std::string& to = "");
+  // Lead ids that split the log into `parts` ranges of about equal events
+  // (sampled through the messageId hash index); sorted, at most parts - 1.
+  Result<std::vector<std::string>> SplitLeads(int parts);
   Status ClearDirty();
   Status ClearDirty(const std::string& lead_id);
   Result<int64_t> DirtyCount();
 
   // `who`: the short description of the lead the queue shows.
+  // fresh: the lead has no projection yet (rebuild), its history is not
+  // deleted first.
   Status SaveProjection(const LeadState& s, double eng_key, const std::string& state,
-                        const std::string& who);
+                        const std::string& who, bool fresh);
   Result<std::string> LeadWho(const std::string& id);
   // Rebuild: drops the projections and their indexes (inside a transaction);
   // FinishBulkLoad recreates the indexes in one sorted pass each.
