@@ -378,6 +378,7 @@ Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hi
   if (batch->events.size() > 0) push();
   queue.Close();
   writer.join();
+  const bool read_failed = in.bad();
   store_->SetSynchronous(true);
   if (!write_status.ok()) return write_status;
   // A synced commit: the batches above are on disk when it returns.
@@ -392,7 +393,12 @@ Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hi
   if (progress) progress->Done();
   Trace("ingest: stored");
   // Projections: refold every lead this input touched.
-  return RefreshDirty();
+  s = RefreshDirty();
+  if (s.ok() && read_failed) {
+    s = Status::Invalid(name + ": reading failed after line " + std::to_string(lineno) +
+                        " (the lines before it are stored; fix the input and ingest it again)");
+  }
+  return s;
 }
 
 Status Engine::ImportLeads(const std::string& path, const std::string& id_column,
