@@ -119,7 +119,8 @@ const Playbook& Engine::PlaybookOf(const LeadState& s) const {
 }
 
 Status Engine::Save(const LeadState& s) {
-  return store_->SaveProjection(s, EngagementKey(s, PlaybookOf(s)), EncodeProjection(s, s.events),
+  return store_->SaveProjection(s, EngagementKey(s, PlaybookOf(s)),
+                                EncodeProjection(s, s.events, &PlaybookOf(s)),
                                 DescribeLead(s.traits), /*fresh=*/false);
 }
 
@@ -190,7 +191,7 @@ Status Engine::FoldAndSave(bool all, int64_t* count) {
                 it.state.id = id;
               } else {
                 it.key = EngagementKey(it.state, PlaybookOf(it.state));
-                it.blob = EncodeProjection(it.state, it.state.events);
+                it.blob = EncodeProjection(it.state, it.state.events, &PlaybookOf(it.state));
                 it.who = DescribeLead(it.state.traits);
                 LeadState& st = it.state;  // the writer needs only the row's columns
                 st.traits.clear();
@@ -635,7 +636,8 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
       s.owner = l.row.owner;
       s.playbook_version = l.playbook_version;
       s.history = l.history;
-      if (Status d = DecodeProjection(l.state, &s, &r.event_count); !d.ok()) return d;
+      if (Status d = DecodeProjection(l.state, &s, &r.event_count, &PlaybookOf(s)); !d.ok())
+        return d;
       AdvanceTo(&s, at, PlaybookAt(at));
       if (Status e = store_->LoadRecent(lead, 40, &r.events, &r.actions); !e.ok()) return e;
       return r;

@@ -31,6 +31,10 @@ namespace {
 // (without the cap line, recomputed at T), BANT, clocks, warnings, counts and
 // times. Schema-1 stores hold JSON text here; DecodeProjection reads both.
 constexpr char kProjectionV1 = 1;
+// Version 2: explanation lines name their rule by its index in the playbook
+// version the lead was folded under (1 byte kind + a varint), not by text.
+constexpr char kProjectionV2 = 2;
+enum LineKind : uint8_t { kFitLine = 0, kEngagementLine = 1, kTextLine = 2 };
 
 void PutOpt(const std::optional<std::string>& s, std::string* out) {
   out->push_back(s ? 1 : 0);
@@ -67,10 +71,10 @@ bool GetOptInt(bin::Reader& r, std::optional<int64_t>* v) {
 
 }  // namespace
 
-std::string EncodeProjection(const LeadState& s, int64_t event_count) {
+std::string EncodeProjection(const LeadState& s, int64_t event_count, const Playbook* pb) {
   std::string out;
   out.reserve(256);
-  out.push_back(kProjectionV1);
+  out.push_back(pb ? kProjectionV2 : kProjectionV1);
   bin::PutVarint(s.traits.size(), &out);
   for (const auto& [k, v] : s.traits) {
     bin::PutBytes(k, &out);
@@ -81,8 +85,25 @@ std::string EncodeProjection(const LeadState& s, int64_t event_count) {
   bin::PutVarint(lines, &out);
   for (const auto& l : s.explanation) {
     if (l.kind == "cap") continue;
-    bin::PutBytes(l.rule, &out);
-    bin::PutBytes(l.kind, &out);
+    bool named = false;
+    if (pb) {
+      auto put_index = [&](const auto& rules, LineKind kind) {
+        for (size_t i = 0; i < rules.size(); ++i) {
+          if (rules[i].id != l.rule) continue;
+          out.push_back(static_cast<char>(kind));
+          bin::PutVarint(i, &out);
+          return true;
+        }
+        return false;
+      };
+      if (l.kind == "fit") named = put_index(pb->fit, kFitLine);
+      if (l.kind == "engagement") named = put_index(pb->engagement, kEngagementLine);
+      if (!named) out.push_back(static_cast<char>(kTextLine));
+    }
+    if (!named) {
+      bin::PutBytes(l.rule, &out);
+      bin::PutBytes(l.kind, &out);
+    }
     bin::PutInt(l.count, &out);
     bin::PutDouble(l.points, &out);
   }
@@ -164,8 +185,12 @@ Status DecodeJsonProjection(std::string_view text, LeadState* s, int64_t* event_
 
 }  // namespace
 
-Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_count) {
-  if (data.empty() || data[0] != kProjectionV1) return DecodeJsonProjection(data, s, event_count);
+Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_count,
+                        const Playbook* pb) {
+  if (data.empty() || (data[0] != kProjectionV1 && data[0] != kProjectionV2)) {
+    return DecodeJsonProjection(data, s, event_count);
+  }
+  const bool v2 = data[0] == kProjectionV2;
   bin::Reader r(data.substr(1));
   auto bad = [&] {
     return Status::Internal("the stored projection of lead '" + s->id +
@@ -183,8 +208,21 @@ Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_coun
   s->explanation.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     ExplanationLine l;
-    if (!r.Bytes(&l.rule) || !r.Bytes(&l.kind) || !r.Int(&l.count) || !r.Double(&l.points))
-      return bad();
+    uint8_t kind = kTextLine;
+    if (v2 && !r.Byte(&kind)) return bad();
+    if (kind == kTextLine) {
+      if (!r.Bytes(&l.rule) || !r.Bytes(&l.kind)) return bad();
+    } else {
+      uint64_t idx = 0;
+      if (kind > kTextLine || !r.Varint(&idx)) return bad();
+      l.kind = kind == kFitLine ? "fit" : "engagement";
+      if (pb) {
+        const size_t size = kind == kFitLine ? pb->fit.size() : pb->engagement.size();
+        if (idx >= size) return bad();
+        l.rule = kind == kFitLine ? pb->fit[idx].id : pb->engagement[idx].id;
+      }
+    }
+    if (!r.Int(&l.count) || !r.Double(&l.points)) return bad();
     s->explanation.push_back(std::move(l));
   }
   uint8_t has_bant = 0;

@@ -13,10 +13,14 @@ namespace leadgate {
 
 // Encodes what show needs beyond the projection columns (traits, explanation
 // at the last point, BANT, clocks, warnings, counts) as JSON.
-std::string EncodeProjection(const LeadState& s, int64_t event_count);
+// With `pb` (the playbook version the lead was folded under) explanation
+// lines are stored by rule index, which decoding needs the same `pb` for
+// (without it, their rule names are left empty).
+std::string EncodeProjection(const LeadState& s, int64_t event_count, const Playbook* pb = nullptr);
 // Decodes it back into `s` (whose id, stage, fit, engagement_sum_at_ref,
 // engagement_ref, owner and playbook_version come from the row).
-Status DecodeProjection(std::string_view json, LeadState* s, int64_t* event_count);
+Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_count,
+                        const Playbook* pb = nullptr);
 // Scores, explanation (with the cap line) and BANT pass as of t >= last point.
 void AdvanceTo(LeadState* s, Micros t, const Playbook& pb);
 
