@@ -14,7 +14,15 @@ EngagementState::EngagementState(const Playbook* pb) { Reset(pb); }
 
 void EngagementState::Reset(const Playbook* pb) {
   pb_ = pb;
-  rules_.assign(pb ? pb->engagement.size() : 0, RuleAcc{});
+  rules_.resize(pb ? pb->engagement.size() : 0);
+  for (RuleAcc& acc : rules_) {
+    acc.sum = 0;
+    acc.ref = 0;
+    acc.count = 0;
+    acc.head = 0;
+    acc.window.clear();
+  }
+  if (pb) scratch_.Prepare(static_cast<int>(pb->property_names.size()), pb->memo_groups);
   total_ = 0;
   total_ref_ = 0;
   activities_ = 0;
@@ -23,19 +31,28 @@ void EngagementState::Reset(const Playbook* pb) {
 void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
                           const FieldValue* fields, MatchCache* cache) {
   ++activities_;
-  auto it = pb_->rules_by_event.find(std::string(name));
+  auto it = pb_->rules_by_event.find(name);
   if (it == pb_->rules_by_event.end()) return;
-  EvalContext ctx{fields, &props, cache};
+  scratch_.Next();
+  EvalContext ctx{fields, &props, cache, &scratch_, nullptr};
   for (int idx : it->second) {
     const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
     if (r.when && !Evaluate(*r.when, ctx)) continue;
     RuleAcc& acc = rules_[static_cast<size_t>(idx)];
     if (r.limit_count >= 0) {
       if (r.limit_per > 0) {
-        while (!acc.window.empty() && acc.window.front() <= ts - r.limit_per) {
-          acc.window.pop_front();
+        while (acc.head < acc.window.size() && acc.window[acc.head] <= ts - r.limit_per) {
+          ++acc.head;
         }
-        if (static_cast<int64_t>(acc.window.size()) >= r.limit_count) continue;
+        if (static_cast<int64_t>(acc.window.size() - acc.head) >= r.limit_count) continue;
+        if (acc.head == acc.window.size()) {
+          acc.window.clear();
+          acc.head = 0;
+        } else if (acc.head >= 64 && acc.head * 2 >= acc.window.size()) {
+          acc.window.erase(acc.window.begin(),
+                           acc.window.begin() + static_cast<ptrdiff_t>(acc.head));
+          acc.head = 0;
+        }
         acc.window.push_back(ts);
       } else if (acc.count >= r.limit_count) {
         continue;

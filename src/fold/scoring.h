@@ -2,7 +2,6 @@
 // per-rule limits in rolling windows, and the cap; the explanation rule by rule.
 #pragma once
 
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -45,10 +44,13 @@ class EngagementState {
     double sum = 0;
     Micros ref = 0;
     int64_t count = 0;
-    std::deque<Micros> window;
+    // Timestamps counted in the limit window: window[head, size()).
+    size_t head = 0;
+    std::vector<Micros> window;
   };
   const Playbook* pb_;
   std::vector<RuleAcc> rules_;
+  EvalScratch scratch_;
   double total_ = 0;
   Micros total_ref_ = 0;
   int64_t activities_ = 0;

@@ -102,16 +102,28 @@ bool Condition::UsesFields() const {
   return !on_property;
 }
 
-int MatchCache::Get(int slot, std::string_view value) const {
-  const auto& m = slots_[static_cast<size_t>(slot)];
+MatchCache::Entry* MatchCache::Find(int group, std::string_view value) {
+  size_t g = static_cast<size_t>(group);
+  if (g >= groups_.size()) groups_.resize(g + 1);
+  auto& m = groups_[g];
   auto it = m.find(value);
-  return it == m.end() ? -1 : (it->second ? 1 : 0);
+  if (it != m.end()) return &it->second;
+  if (m.size() > 100000) m.clear();  // bound memory on high-cardinality values
+  return &m.emplace(std::string(value), Entry{}).first->second;
 }
 
-void MatchCache::Put(int slot, std::string_view value, bool result) {
-  auto& m = slots_[static_cast<size_t>(slot)];
-  if (m.size() > 100000) m.clear();  // bound memory on high-cardinality values
-  m.emplace(std::string(value), result);
+void EvalScratch::Prepare(int prop_slots, int memo_groups) {
+  props.assign(static_cast<size_t>(prop_slots), {0, nullptr});
+  entries.assign(static_cast<size_t>(memo_groups), {0, nullptr});
+  stamp = 1;
+}
+
+void EvalScratch::Next() {
+  if (++stamp == 0) {
+    for (auto& p : props) p.first = 0;
+    for (auto& e : entries) e.first = 0;
+    stamp = 1;
+  }
 }
 
 namespace {
@@ -120,7 +132,7 @@ bool ValuesEqual(const Value& v, const Value& operand) {
   if (v.kind != operand.kind) return false;
   switch (v.kind) {
     case Value::Kind::kString:
-      return TextKey(v.str) == operand.str;  // operand holds its key already
+      return TextKeyEquals(v.str, operand.str);  // operand holds its key already
     case Value::Kind::kNumber:
       return v.num == operand.num;
     case Value::Kind::kBool:
@@ -145,6 +157,46 @@ bool AsNumber(const Value& v, double* out) {
   return false;
 }
 
+// The cache entry of the condition's group for this text, once per activity
+// when there is a scratch.
+MatchCache::Entry* CacheEntry(const Condition& c, const std::string& text, const EvalContext& ctx) {
+  if (ctx.scratch != nullptr) {
+    auto& slot = ctx.scratch->entries[static_cast<size_t>(c.memo_group)];
+    if (slot.first != ctx.scratch->stamp) {
+      slot = {ctx.scratch->stamp, ctx.cache->Find(c.memo_group, text)};
+    }
+    return slot.second;
+  }
+  return ctx.cache->Find(c.memo_group, text);
+}
+
+bool Match(const Condition& c, const std::string& text, const EvalContext& ctx) {
+  if (c.memo_group < 0) return RE2::PartialMatch(text, *c.re);
+  MatchCache::Entry* memo = nullptr;
+  if (!c.on_property && ctx.field_memo != nullptr) {
+    memo = &ctx.field_memo[c.memo_group];
+    if (memo->known & c.memo_bit) return (memo->result & c.memo_bit) != 0;
+  }
+  bool r;
+  if (ctx.cache != nullptr) {
+    MatchCache::Entry* e = CacheEntry(c, text, ctx);
+    if (e->known & c.memo_bit) {
+      r = (e->result & c.memo_bit) != 0;
+    } else {
+      r = RE2::PartialMatch(text, *c.re);
+      e->known |= c.memo_bit;
+      if (r) e->result |= c.memo_bit;
+    }
+  } else {
+    r = RE2::PartialMatch(text, *c.re);
+  }
+  if (memo != nullptr) {
+    memo->known |= c.memo_bit;
+    if (r) memo->result |= c.memo_bit;
+  }
+  return r;
+}
+
 bool EvalLeaf(const Condition& c, const Value* v, const EvalContext& ctx) {
   using Op = Condition::Op;
   if (c.op == Op::kExists) {
@@ -162,17 +214,9 @@ bool EvalLeaf(const Condition& c, const Value* v, const EvalContext& ctx) {
         if (ValuesEqual(*v, o)) return true;
       }
       return false;
-    case Op::kMatches: {
+    case Op::kMatches:
       if (v->kind != Value::Kind::kString) return false;
-      if (c.memo_slot >= 0 && ctx.cache != nullptr) {
-        int hit = ctx.cache->Get(c.memo_slot, v->str);
-        if (hit >= 0) return hit == 1;
-        bool r = RE2::PartialMatch(v->str, *c.re);
-        ctx.cache->Put(c.memo_slot, v->str, r);
-        return r;
-      }
-      return RE2::PartialMatch(v->str, *c.re);
-    }
+      return Match(c, v->str, ctx);
     default:
       break;
   }
@@ -192,6 +236,24 @@ bool EvalLeaf(const Condition& c, const Value* v, const EvalContext& ctx) {
     default:
       return false;
   }
+}
+
+// The activity's property, or null when absent. A nested value (JSON object
+// or array) is stored but not usable in conditions: it reads as absent.
+const Value* Property(const Condition& c, const EvalContext& ctx) {
+  if (ctx.props == nullptr) return nullptr;
+  const Value* v;
+  if (ctx.scratch != nullptr && c.prop_slot >= 0) {
+    auto& slot = ctx.scratch->props[static_cast<size_t>(c.prop_slot)];
+    if (slot.first != ctx.scratch->stamp) {
+      slot = {ctx.scratch->stamp, FindProp(*ctx.props, c.property)};
+    }
+    v = slot.second;
+  } else {
+    v = FindProp(*ctx.props, c.property);
+  }
+  if (v != nullptr && v->kind == Value::Kind::kNested) return nullptr;
+  return v;
 }
 
 }  // namespace
@@ -214,10 +276,7 @@ bool Evaluate(const Condition& c, const EvalContext& ctx) {
     default:
       break;
   }
-  if (c.on_property) {
-    const Value* v = ctx.props ? FindProp(*ctx.props, c.property) : nullptr;
-    return EvalLeaf(c, v, ctx);
-  }
+  if (c.on_property) return EvalLeaf(c, Property(c, ctx), ctx);
   const FieldValue& fv = ctx.fields[c.field];
   if (fv.state == FieldValue::State::kBad) return false;
   if (fv.state == FieldValue::State::kMissing) return EvalLeaf(c, nullptr, ctx);

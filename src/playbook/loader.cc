@@ -207,6 +207,7 @@ class Loader {
       }
       c.on_property = true;
       c.property = Text(n["property"], "property");
+      c.prop_slot = PropSlot(c.property);
     } else {
       Fail(n, "a condition needs 'field: NAME' or 'property: NAME' (or all/any/not)");
     }
@@ -259,6 +260,7 @@ class Loader {
       }
       c.re = std::move(re);
       if (c.on_property) c.memo_slot = pb_->memo_slots++;
+      AssignMemo(&c);
     } else if (op == "between") {
       c.op = Condition::Op::kBetween;
       need_numeric();
@@ -504,8 +506,31 @@ class Loader {
   }
 
  private:
+  int PropSlot(const std::string& name) {
+    auto& names = pb_->property_names;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return static_cast<int>(i);
+    }
+    names.push_back(name);
+    return static_cast<int>(names.size() - 1);
+  }
+
+  // One MatchCache group per property name or field, 64 patterns each.
+  void AssignMemo(Condition* c) {
+    std::string key = c->on_property ? "p:" + c->property : "f:" + std::to_string(c->field);
+    auto it = memo_targets_.find(key);
+    if (it == memo_targets_.end() || it->second.second == 64) {
+      pb_->memo_group_field.push_back(c->on_property ? -1 : c->field);
+      it = memo_targets_.insert_or_assign(key, std::make_pair(pb_->memo_groups++, 0)).first;
+    }
+    c->memo_group = it->second.first;
+    c->memo_bit = uint64_t{1} << it->second.second;
+    ++it->second.second;
+  }
+
   std::string file_;
   std::shared_ptr<Playbook> pb_;
+  std::map<std::string, std::pair<int, int>> memo_targets_;  // key -> (group, bits used)
   std::set<std::string> ids_;
 };
 

@@ -8,7 +8,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -65,33 +67,61 @@ struct Condition {
   bool exists = true;
   std::shared_ptr<const re2::RE2> re;
   int memo_slot = -1;  // for matches on properties: index of its value cache
+  // For matches (on properties and fields): its MatchCache group (one per
+  // property name or field, split every 64 patterns) and its bit there.
+  int memo_group = -1;
+  uint64_t memo_bit = 0;
+  int prop_slot = -1;  // on_property: index into Playbook::property_names
   std::vector<Condition> children;
 
   bool UsesProperties() const;
   bool UsesFields() const;
 };
 
-// Per-thread cache of regex results on property values (each distinct value
-// is classified once, not on every event).
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Per-thread cache of regex results on text values (each distinct value is
+// classified once, not on every event). Keyed by memo group (one property
+// name or field) and value; an entry holds one bit per pattern of the group,
+// so one probe answers every pattern on that value.
 class MatchCache {
  public:
-  explicit MatchCache(int slots = 0) : slots_(static_cast<size_t>(slots)) {}
-  // Returns -1 when unknown, else 0/1.
-  int Get(int slot, std::string_view value) const;
-  void Put(int slot, std::string_view value, bool result);
+  struct Entry {
+    uint64_t known = 0;   // bits whose result is computed
+    uint64_t result = 0;  // their results
+  };
+  // `groups` is a size hint (Playbook::memo_groups); groups grow on demand.
+  explicit MatchCache(int groups = 0) : groups_(static_cast<size_t>(groups > 0 ? groups : 0)) {}
+  // The entry of `value` in `group`, created empty when new. Valid until the
+  // next Find on the same group (which may drop the group's entries to bound
+  // memory).
+  Entry* Find(int group, std::string_view value);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::vector<std::unordered_map<std::string, bool, Hash, std::equal_to<>>> slots_;
+  std::vector<std::unordered_map<std::string, Entry, StringHash, std::equal_to<>>> groups_;
+};
+
+// Per-activity memo of resolved properties and cache entries (by stamp: call
+// Next() before each activity). Optional.
+struct EvalScratch {
+  uint32_t stamp = 1;
+  std::vector<std::pair<uint32_t, const Value*>> props;          // by Condition::prop_slot
+  std::vector<std::pair<uint32_t, MatchCache::Entry*>> entries;  // by Condition::memo_group
+  void Prepare(int prop_slots, int memo_groups);
+  void Next();
 };
 
 struct EvalContext {
   const FieldValue* fields = nullptr;  // by field index
   const Props* props = nullptr;        // the activity's properties, if any
   MatchCache* cache = nullptr;
+  EvalScratch* scratch = nullptr;  // per-activity memo, optional
+  // Results of matches on the current field values, by memo group (owned by
+  // the caller, who clears a field's groups when the field changes), optional.
+  MatchCache::Entry* field_memo = nullptr;
 };
 
 bool Evaluate(const Condition& c, const EvalContext& ctx);
@@ -142,11 +172,16 @@ struct Playbook {
   BantConfig bant;
   std::optional<Micros> first_response;
   int memo_slots = 0;
-  std::string source;  // the YAML text
+  // MatchCache groups: one per property name or field tested by `matches`,
+  // split every 64 patterns; per group, its field index or -1 (a property).
+  int memo_groups = 0;
+  std::vector<int> memo_group_field;
+  std::vector<std::string> property_names;  // by Condition::prop_slot
+  std::string source;                       // the YAML text
 
-  // Index of engagement rules by event name.
-  std::unordered_map<std::string, std::vector<int>> rules_by_event;
-  std::unordered_map<std::string, std::vector<int>> disq_by_event;
+  // Index of engagement rules by event name (find(string_view) allocates nothing).
+  std::unordered_map<std::string, std::vector<int>, StringHash, std::equal_to<>> rules_by_event;
+  std::unordered_map<std::string, std::vector<int>, StringHash, std::equal_to<>> disq_by_event;
 
   int FieldIndex(std::string_view name) const;
   std::string RuleLabel(std::string_view id) const;
