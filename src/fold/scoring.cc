@@ -91,7 +91,10 @@ void EngagementState::Explain(Micros t, std::vector<ExplanationLine>* out) const
 }
 
 double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out) {
-  EvalContext ctx{fields, nullptr, nullptr};
+  return ComputeFit(pb, EvalContext{fields, nullptr, nullptr, nullptr, nullptr}, out);
+}
+
+double ComputeFit(const Playbook& pb, const EvalContext& ctx, std::vector<ExplanationLine>* out) {
   double fit = 0;
   for (const auto& r : pb.fit) {
     if (!Evaluate(r.when, ctx)) continue;

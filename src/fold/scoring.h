@@ -58,5 +58,7 @@ class EngagementState {
 
 // Fit rules that hold on these traits, summed; lines appended when out != null.
 double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out);
+// The same with a context (ctx.fields, and optionally its cache and field memo).
+double ComputeFit(const Playbook& pb, const EvalContext& ctx, std::vector<ExplanationLine>* out);
 
 }  // namespace leadgate
