@@ -103,33 +103,23 @@ class Folder {
       if (it != s_.traits.end()) s_.fields[i] = ReadAsField(it->second, p.fields[i].type);
     }
     field_memo_.assign(static_cast<size_t>(p.memo_groups), MatchCache::Entry{});
-    fit_ = ComputeFit(p, FieldContext(), nullptr);
+    fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
     traits_changed_ = true;
   }
 
-  // Retypes the fields of the traits an identify event gave; fit and trait
-  // conditions are re-evaluated only when a typed field changed.
-  void RetypeChanged(const Props& given) {
+  // Types trait value `v` (null: removed) as field f. Returns whether the
+  // typed value changed; then the memo of matches on that field is cleared.
+  bool SetField(int f, const Value& v) {
     const Playbook& p = pb();
-    bool changed = false;
-    for (const auto& kv : given) {
-      int f = p.FieldIndex(kv.first);
-      if (f < 0) continue;
-      size_t fi = static_cast<size_t>(f);
-      auto it = s_.traits.find(kv.first);
-      FieldValue nv =
-          it != s_.traits.end() ? ReadAsField(it->second, p.fields[fi].type) : FieldValue{};
-      if (nv.state == s_.fields[fi].state && nv.value == s_.fields[fi].value) continue;
-      s_.fields[fi] = std::move(nv);
-      for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
-        if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
-      }
-      changed = true;
+    size_t fi = static_cast<size_t>(f);
+    FieldValue nv = ReadAsField(v, p.fields[fi].type);
+    FieldValue& cur = s_.fields[fi];
+    if (nv.state == cur.state && nv.value == cur.value) return false;
+    cur = std::move(nv);
+    for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
+      if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
     }
-    if (changed) {
-      fit_ = ComputeFit(p, FieldContext(), nullptr);
-      traits_changed_ = true;
-    }
+    return true;
   }
 
   void SwitchVersion(size_t v, bool rescore) {
@@ -228,10 +218,10 @@ class Folder {
     const Playbook& p = pb();
     EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, cache_, nullptr, field_memo_.data()};
     // 1. Disqualify: event-triggered rules, then trait conditions that became true.
-    if (activity) {
-      auto it = p.disq_by_event.find(e->name);
-      if (it != p.disq_by_event.end()) {
-        for (int idx : it->second) {
+    const Playbook::EventRules* ev = activity ? p.FindEvent(e->name) : nullptr;
+    if (ev != nullptr) {
+      {
+        for (int idx : ev->disqualify) {
           const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
           if (r.when && !Evaluate(*r.when, ctx)) continue;
           Disqualify(ts, r);
@@ -252,7 +242,7 @@ class Folder {
       }
     }
     // 2. Self-qualification.
-    if (activity && !p.bant.form_event.empty() && e->name == p.bant.form_event) {
+    if (ev != nullptr && ev->bant_form) {
       BantAnswers a;
       auto get = [&](const char* k) -> std::optional<std::string> {
         const Value* v = FindProp(e->props, k);
@@ -299,14 +289,21 @@ class Folder {
     ++s_.events;
     switch (e.type) {
       case EventType::kIdentify: {
+        const Playbook& p = pb();
+        bool changed = false;
         for (const auto& [k, v] : e.props) {
           if (v.is_null()) {
             s_.traits.erase(k);
           } else {
-            s_.traits[k] = v;
+            s_.traits.insert_or_assign(k, v);
           }
+          int f = p.FieldIndex(k);
+          if (f >= 0) changed |= SetField(f, v);
         }
-        RetypeChanged(e.props);
+        if (changed) {
+          fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
+          traits_changed_ = true;
+        }
         Automatic(e.ts, false);
         break;
       }
@@ -393,7 +390,10 @@ class Folder {
     s_.total = s_.fit + s_.engagement;
     s_.engagement_sum_at_ref = eng_.RawAt(s_.last_at);
     s_.engagement_ref = s_.last_at;
-    ComputeFit(p, FieldContext(), &s_.explanation);
+    // The fit rules that held at the last change of the fields (fit_ is
+    // recomputed on every change).
+    s_.explanation.reserve(p.fit.size() + p.engagement.size() + 1);
+    FitLines(p, fit_held_, &s_.explanation);
     eng_.Explain(t, &s_.explanation);
     if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
     for (size_t i = 0; i < p.fields.size(); ++i) {
@@ -417,6 +417,7 @@ class Folder {
   size_t version_idx_ = 0;
   MatchCache* cache_ = nullptr;
   double fit_ = 0;
+  std::vector<uint8_t> fit_held_;  // per fit rule: holds on the current fields
   EngagementState eng_;
   // Trait-triggered disqualify conditions at the previous point, by rule index
   // of the current version; rules of other versions by id.

@@ -31,11 +31,11 @@ void EngagementState::Reset(const Playbook* pb) {
 void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
                           const FieldValue* fields, MatchCache* cache) {
   ++activities_;
-  auto it = pb_->rules_by_event.find(name);
-  if (it == pb_->rules_by_event.end()) return;
+  const Playbook::EventRules* ev = pb_->FindEvent(name);
+  if (ev == nullptr || ev->engagement.empty()) return;
   scratch_.Next();
   EvalContext ctx{fields, &props, cache, &scratch_, nullptr};
-  for (int idx : it->second) {
+  for (int idx : ev->engagement) {
     const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
     if (r.when && !Evaluate(*r.when, ctx)) continue;
     RuleAcc& acc = rules_[static_cast<size_t>(idx)];
@@ -102,6 +102,25 @@ double ComputeFit(const Playbook& pb, const EvalContext& ctx, std::vector<Explan
     if (out != nullptr && r.points != 0) out->push_back({r.id, "fit", 1, r.points});
   }
   return fit;
+}
+
+double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<uint8_t>* held) {
+  held->assign(pb.fit.size(), 0);
+  double fit = 0;
+  for (size_t i = 0; i < pb.fit.size(); ++i) {
+    if (!Evaluate(pb.fit[i].when, ctx)) continue;
+    fit += pb.fit[i].points;
+    (*held)[i] = 1;
+  }
+  return fit;
+}
+
+void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
+              std::vector<ExplanationLine>* out) {
+  for (size_t i = 0; i < pb.fit.size() && i < held.size(); ++i) {
+    const FitRule& r = pb.fit[i];
+    if (held[i] && r.points != 0) out->push_back({r.id, "fit", 1, r.points});
+  }
 }
 
 }  // namespace leadgate

@@ -60,5 +60,10 @@ class EngagementState {
 double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out);
 // The same with a context (ctx.fields, and optionally its cache and field memo).
 double ComputeFit(const Playbook& pb, const EvalContext& ctx, std::vector<ExplanationLine>* out);
+// The same, recording in held[i] whether fit rule i holds (for FitLines).
+double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<uint8_t>* held);
+// The explanation lines ComputeFit(..., out) appends, from recorded `held`.
+void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
+              std::vector<ExplanationLine>* out);
 
 }  // namespace leadgate

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -458,6 +459,7 @@ class Loader {
       if (s["first_response"])
         pb_->first_response = Duration(s["first_response"], "first_response");
     }
+    pb_->IndexEvents();
     return pb_;
   }
 
@@ -535,6 +537,53 @@ class Loader {
 };
 
 }  // namespace
+
+namespace {
+uint64_t NamePrefix(std::string_view s) {
+  uint64_t p = 0;
+  if (!s.empty()) std::memcpy(&p, s.data(), s.size() < 8 ? s.size() : 8);
+  return p;
+}
+}  // namespace
+
+void Playbook::IndexEvents() {
+  events.clear();
+  event_index.clear();
+  auto entry = [&](const std::string& name) -> EventRules& {
+    for (auto& e : events) {
+      if (e.name == name) return e;
+    }
+    events.push_back(EventRules{name, {}, {}, false});
+    return events.back();
+  };
+  for (size_t i = 0; i < engagement.size(); ++i) {
+    entry(engagement[i].event).engagement.push_back(static_cast<int>(i));
+  }
+  for (size_t i = 0; i < disqualify.size(); ++i) {
+    if (disqualify[i].event) entry(*disqualify[i].event).disqualify.push_back(static_cast<int>(i));
+  }
+  if (!bant.form_event.empty()) entry(bant.form_event).bant_form = true;
+  for (auto& e : events) e.prefix = NamePrefix(e.name);
+  if (events.size() > 12) {
+    for (size_t i = 0; i < events.size(); ++i)
+      event_index.emplace(events[i].name, static_cast<int>(i));
+  }
+}
+
+const Playbook::EventRules* Playbook::FindEvent(std::string_view name) const {
+  if (!event_index.empty()) {
+    auto it = event_index.find(name);
+    return it == event_index.end() ? nullptr : &events[static_cast<size_t>(it->second)];
+  }
+  const uint64_t prefix = NamePrefix(name);
+  for (const auto& e : events) {
+    if (e.prefix != prefix || e.name.size() != name.size()) continue;
+    if (name.size() <= 8 || std::memcmp(e.name.data() + 8, name.data() + 8, name.size() - 8) == 0) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
 
 int Playbook::FieldIndex(std::string_view n) const {
   for (size_t i = 0; i < fields.size(); ++i) {

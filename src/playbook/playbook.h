@@ -183,6 +183,21 @@ struct Playbook {
   std::unordered_map<std::string, std::vector<int>, StringHash, std::equal_to<>> rules_by_event;
   std::unordered_map<std::string, std::vector<int>, StringHash, std::equal_to<>> disq_by_event;
 
+  // The same per event name, plus whether it is the BANT form, as a small
+  // vector (a scan over a few names is cheaper than hashing the name).
+  struct EventRules {
+    std::string name;
+    std::vector<int> engagement;  // indexes into `engagement`
+    std::vector<int> disqualify;  // event-triggered rules, indexes into `disqualify`
+    bool bant_form = false;
+    uint64_t prefix = 0;  // the name's first 8 bytes, zero-padded (a cheap first test)
+  };
+  std::vector<EventRules> events;
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> event_index;  // many names
+  // The entry of an activity name, or null when no rule names it.
+  const EventRules* FindEvent(std::string_view name) const;
+  void IndexEvents();  // builds `events` from the rules (the loader calls it)
+
   int FieldIndex(std::string_view name) const;
   std::string RuleLabel(std::string_view id) const;
 };
