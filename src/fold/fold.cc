@@ -7,6 +7,23 @@ namespace {
 
 bool Blank(const std::optional<std::string>& s) { return !s || TrimSpaces(*s).empty(); }
 
+inline void Prefetch(const void* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
+// The heap text of an event's property values (URLs and the like).
+void PrefetchValues(const Event& e) {
+  for (const auto& kv : e.props) {
+    if (kv.second.str.size() > 15) Prefetch(kv.second.str.data());
+  }
+}
+
+constexpr size_t kLookahead = 4;  // events ahead whose property text is prefetched
+
 class Folder {
  public:
   Folder(const std::string& id, const std::vector<PlaybookVersion>& versions,
@@ -43,6 +60,9 @@ class Folder {
     size_t nev = 0, nact = 0;
     for (const Event* e : evs) {
       if (e->ts <= opts_.as_of) ++nev;
+      // A lead's events are often scattered in memory (parsed in arrival
+      // order, leads interleaved): start loading their properties now.
+      Prefetch(e->props.data());
     }
     for (const Action* a : *acts) {
       if (a->ts <= opts_.as_of) ++nact;
@@ -77,6 +97,7 @@ class Folder {
         ++iv;
         if (s_.exists) Automatic(ts, /*activity=*/false);
       } else if (order == 1) {
+        if (ie + kLookahead < nev) PrefetchValues(*evs[ie + kLookahead]);
         OnEvent(*evs[ie++]);
       } else {
         OnAction(*(*acts)[ia++]);
