@@ -37,7 +37,7 @@ void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
   EvalContext ctx{fields, &props, cache, &scratch_, nullptr};
   for (int idx : ev->engagement) {
     const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
-    if (r.when && !Evaluate(*r.when, ctx)) continue;
+    if (r.when && !EvaluateFast(*r.when, ctx)) continue;
     RuleAcc& acc = rules_[static_cast<size_t>(idx)];
     if (r.limit_count >= 0) {
       if (r.limit_per > 0) {

@@ -2,6 +2,8 @@
 // "Conditions" and "Fine points").
 #include <re2/re2.h>
 
+#include <cstring>
+
 #include "playbook/playbook.h"
 
 namespace leadgate {
@@ -102,14 +104,96 @@ bool Condition::UsesFields() const {
   return !on_property;
 }
 
+namespace {
+
+// A fast 64-bit string hash (multiply-xorshift over 8-byte words).
+uint64_t HashText(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (s.size() * 0xC2B2AE3D27D4EB4FULL);
+  const char* p = s.data();
+  size_t n = s.size();
+  auto mix = [&](uint64_t w) {
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+  };
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    mix(w);
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    mix(w);
+  }
+  h ^= h >> 29;
+  h *= 0x94D049BB133111EBULL;
+  h ^= h >> 32;
+  return h;
+}
+
+constexpr size_t kMinSlots = 64;
+constexpr size_t kMaxEntries = 100000;  // bound memory on high-cardinality values
+
+}  // namespace
+
+void MatchCache::Grow(Group* g, size_t capacity) {
+  std::vector<Slot> old = std::move(g->slots);
+  g->slots.clear();
+  g->slots.resize(capacity);
+  const size_t mask = capacity - 1;
+  for (Slot& s : old) {
+    if (!s.used) continue;
+    size_t i = s.hash & mask;
+    while (g->slots[i].used) i = (i + 1) & mask;
+    g->slots[i] = std::move(s);
+  }
+}
+
 MatchCache::Entry* MatchCache::Find(int group, std::string_view value) {
-  size_t g = static_cast<size_t>(group);
-  if (g >= groups_.size()) groups_.resize(g + 1);
-  auto& m = groups_[g];
-  auto it = m.find(value);
-  if (it != m.end()) return &it->second;
-  if (m.size() > 100000) m.clear();  // bound memory on high-cardinality values
-  return &m.emplace(std::string(value), Entry{}).first->second;
+  size_t gi = static_cast<size_t>(group);
+  if (gi >= groups_.size()) groups_.resize(gi + 1);
+  Group& g = groups_[gi];
+  if (g.slots.empty()) g.slots.resize(kMinSlots);
+  const uint64_t h = HashText(value);
+  size_t mask = g.slots.size() - 1;
+  size_t i = h & mask;
+  while (g.slots[i].used) {
+    Slot& s = g.slots[i];
+    if (s.hash == h && s.key.size() == value.size() &&
+        std::memcmp(s.key.data(), value.data(), value.size()) == 0) {
+      return &s.entry;
+    }
+    i = (i + 1) & mask;
+  }
+  // Not there: insert (after dropping everything when the group is full, or
+  // growing when it is half full).
+  if (g.size >= kMaxEntries) {
+    g.slots.clear();
+    g.slots.resize(kMinSlots);
+    g.size = 0;
+  } else if ((g.size + 1) * 2 > g.slots.size()) {
+    Grow(&g, g.slots.size() * 2);
+  } else {
+    Slot& s = g.slots[i];
+    s.used = true;
+    s.hash = h;
+    s.key.assign(value.data(), value.size());
+    s.entry = Entry{};
+    ++g.size;
+    return &s.entry;
+  }
+  mask = g.slots.size() - 1;
+  i = h & mask;
+  while (g.slots[i].used) i = (i + 1) & mask;
+  Slot& s = g.slots[i];
+  s.used = true;
+  s.hash = h;
+  s.key.assign(value.data(), value.size());
+  s.entry = Entry{};
+  ++g.size;
+  return &s.entry;
 }
 
 void EvalScratch::Prepare(int prop_slots, int memo_groups) {
@@ -257,6 +341,13 @@ const Value* Property(const Condition& c, const EvalContext& ctx) {
 }
 
 }  // namespace
+
+bool MatchMiss(const Condition& c, const std::string& text, MatchCache::Entry* e) {
+  bool r = RE2::PartialMatch(text, *c.re);
+  e->known |= c.memo_bit;
+  if (r) e->result |= c.memo_bit;
+  return r;
+}
 
 bool Evaluate(const Condition& c, const EvalContext& ctx) {
   using Op = Condition::Op;

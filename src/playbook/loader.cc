@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -538,17 +539,8 @@ class Loader {
 
 }  // namespace
 
-namespace {
-uint64_t NamePrefix(std::string_view s) {
-  uint64_t p = 0;
-  if (!s.empty()) std::memcpy(&p, s.data(), s.size() < 8 ? s.size() : 8);
-  return p;
-}
-}  // namespace
-
 void Playbook::IndexEvents() {
   events.clear();
-  event_index.clear();
   auto entry = [&](const std::string& name) -> EventRules& {
     for (auto& e : events) {
       if (e.name == name) return e;
@@ -563,24 +555,19 @@ void Playbook::IndexEvents() {
     if (disqualify[i].event) entry(*disqualify[i].event).disqualify.push_back(static_cast<int>(i));
   }
   if (!bant.form_event.empty()) entry(bant.form_event).bant_form = true;
-  for (auto& e : events) e.prefix = NamePrefix(e.name);
-  if (events.size() > 12) {
-    for (size_t i = 0; i < events.size(); ++i)
-      event_index.emplace(events[i].name, static_cast<int>(i));
+  events_by_size.clear();
+  for (size_t i = 0; i < events.size(); ++i) {
+    size_t n = events[i].name.size();
+    if (events_by_size.size() <= n) events_by_size.resize(n + 1);
+    events_by_size[n].push_back(static_cast<int>(i));
   }
 }
 
 const Playbook::EventRules* Playbook::FindEvent(std::string_view name) const {
-  if (!event_index.empty()) {
-    auto it = event_index.find(name);
-    return it == event_index.end() ? nullptr : &events[static_cast<size_t>(it->second)];
-  }
-  const uint64_t prefix = NamePrefix(name);
-  for (const auto& e : events) {
-    if (e.prefix != prefix || e.name.size() != name.size()) continue;
-    if (name.size() <= 8 || std::memcmp(e.name.data() + 8, name.data() + 8, name.size() - 8) == 0) {
-      return &e;
-    }
+  if (name.size() >= events_by_size.size()) return nullptr;
+  for (int i : events_by_size[name.size()]) {
+    const EventRules& e = events[static_cast<size_t>(i)];
+    if (std::memcmp(e.name.data(), name.data(), name.size()) == 0) return &e;
   }
   return nullptr;
 }

@@ -101,7 +101,19 @@ class MatchCache {
   Entry* Find(int group, std::string_view value);
 
  private:
-  std::vector<std::unordered_map<std::string, Entry, StringHash, std::equal_to<>>> groups_;
+  // Open addressing, linear probing, power-of-two capacity, load <= 1/2.
+  struct Slot {
+    uint64_t hash = 0;
+    bool used = false;
+    std::string key;
+    Entry entry;
+  };
+  struct Group {
+    std::vector<Slot> slots;
+    size_t size = 0;
+  };
+  static void Grow(Group* g, size_t capacity);
+  std::vector<Group> groups_;
 };
 
 // Per-activity memo of resolved properties and cache entries (by stamp: call
@@ -125,6 +137,30 @@ struct EvalContext {
 };
 
 bool Evaluate(const Condition& c, const EvalContext& ctx);
+
+// The result of pattern c on text `text` when the cache entry lacks it
+// (runs the regex and records the bit).
+bool MatchMiss(const Condition& c, const std::string& text, MatchCache::Entry* e);
+
+// Evaluate with the hot case inlined: a pattern on a property, with a cache
+// and a scratch (one property lookup and one cache probe per activity).
+inline bool EvaluateFast(const Condition& c, const EvalContext& ctx) {
+  if (c.op != Condition::Op::kMatches || !c.on_property || ctx.scratch == nullptr ||
+      ctx.cache == nullptr || ctx.props == nullptr || c.prop_slot < 0 || c.memo_group < 0) {
+    return Evaluate(c, ctx);
+  }
+  EvalScratch& sc = *ctx.scratch;
+  auto& ps = sc.props[static_cast<size_t>(c.prop_slot)];
+  if (ps.first != sc.stamp) ps = {sc.stamp, FindProp(*ctx.props, c.property)};
+  const Value* v = ps.second;
+  // Absent, nested, non-text and empty values match nothing.
+  if (v == nullptr || v->kind != Value::Kind::kString || v->str.empty()) return false;
+  auto& es = sc.entries[static_cast<size_t>(c.memo_group)];
+  if (es.first != sc.stamp) es = {sc.stamp, ctx.cache->Find(c.memo_group, v->str)};
+  MatchCache::Entry* e = es.second;
+  if (e->known & c.memo_bit) return (e->result & c.memo_bit) != 0;
+  return MatchMiss(c, v->str, e);
+}
 
 struct FitRule {
   std::string id, label;
@@ -190,10 +226,9 @@ struct Playbook {
     std::vector<int> engagement;  // indexes into `engagement`
     std::vector<int> disqualify;  // event-triggered rules, indexes into `disqualify`
     bool bant_form = false;
-    uint64_t prefix = 0;  // the name's first 8 bytes, zero-padded (a cheap first test)
   };
   std::vector<EventRules> events;
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> event_index;  // many names
+  std::vector<std::vector<int>> events_by_size;  // name length -> indexes into `events`
   // The entry of an activity name, or null when no rule names it.
   const EventRules* FindEvent(std::string_view name) const;
   void IndexEvents();  // builds `events` from the rules (the loader calls it)
