@@ -241,12 +241,10 @@ class Folder {
     // 1. Disqualify: event-triggered rules, then trait conditions that became true.
     const Playbook::EventRules* ev = activity ? p.FindEvent(e->name) : nullptr;
     if (ev != nullptr) {
-      {
-        for (int idx : ev->disqualify) {
-          const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
-          if (r.when && !Evaluate(*r.when, ctx)) continue;
-          Disqualify(ts, r);
-        }
+      for (int idx : ev->disqualify) {
+        const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
+        if (r.when && !Evaluate(*r.when, ctx)) continue;
+        Disqualify(ts, r);
       }
     }
     // Trait conditions change only with the typed fields (or the version):
