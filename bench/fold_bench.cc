@@ -48,6 +48,27 @@ const Dataset& ManySmallLeads() {
   return d;
 }
 
+// The same leads with each lead's events next to each other in memory (and
+// their strings allocated in that order), as a refold reading one lead at a
+// time from the store has them; ManySmallLeads interleaves leads in time order.
+const Dataset& ManySmallLeadsContiguous() {
+  static const Dataset d = [] {
+    const Dataset& src = ManySmallLeads();
+    Dataset x;
+    x.events.reserve(src.events.size());
+    for (const auto& lead : src.leads) {
+      for (const Event* e : lead) x.events.push_back(*e);
+    }
+    size_t i = 0;
+    for (const auto& lead : src.leads) {
+      x.leads.emplace_back();
+      for (size_t k = 0; k < lead.size(); ++k) x.leads.back().push_back(&x.events[i++]);
+    }
+    return x;
+  }();
+  return d;
+}
+
 void FoldAll(benchmark::State& state, const Dataset& d, bool use_cache) {
   const auto versions = Versions();
   // One regex-result cache per playbook version, as Engine::Options() sets up.
@@ -78,10 +99,15 @@ void BM_FoldBigLead_Cache(benchmark::State& state) { FoldAll(state, OneBigLead()
 void BM_FoldSmallLeads_NoCache(benchmark::State& state) { FoldAll(state, ManySmallLeads(), false); }
 void BM_FoldSmallLeads_Cache(benchmark::State& state) { FoldAll(state, ManySmallLeads(), true); }
 
+void BM_FoldSmallLeadsContiguous_Cache(benchmark::State& state) {
+  FoldAll(state, ManySmallLeadsContiguous(), true);
+}
+
 BENCHMARK(BM_FoldBigLead_NoCache)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FoldBigLead_Cache)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FoldSmallLeads_NoCache)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FoldSmallLeads_Cache)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FoldSmallLeadsContiguous_Cache)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace leadgate::bench

@@ -63,6 +63,17 @@ std::string AsciiLower(std::string_view s) {
 
 std::string TextKey(std::string_view s) { return AsciiLower(TrimSpaces(s)); }
 
+bool TextKeyEquals(std::string_view s, std::string_view key) {
+  s = TrimSpaces(s);
+  if (s.size() != key.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != key[i]) return false;
+  }
+  return true;
+}
+
 std::string JsonEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);

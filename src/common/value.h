@@ -45,6 +45,8 @@ std::string_view TrimSpaces(std::string_view s);
 std::string AsciiLower(std::string_view s);
 // Trims and lowercases ASCII: the comparison key for text equals/in.
 std::string TextKey(std::string_view s);
+// TextKey(s) == key, without building the key.
+bool TextKeyEquals(std::string_view s, std::string_view key);
 std::string JsonEscape(std::string_view s);
 
 }  // namespace leadgate

@@ -7,11 +7,22 @@ namespace {
 
 bool Blank(const std::optional<std::string>& s) { return !s || TrimSpaces(*s).empty(); }
 
-struct Point {
-  Micros ts;
-  int order;  // 0 playbook apply, 1 event, 2 action
-  size_t idx;
-};
+inline void Prefetch(const void* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
+// The heap text of an event's property values (URLs and the like).
+void PrefetchValues(const Event& e) {
+  for (const auto& kv : e.props) {
+    if (kv.second.str.size() > 15) Prefetch(kv.second.str.data());
+  }
+}
+
+constexpr size_t kLookahead = 4;  // events ahead whose property text is prefetched
 
 class Folder {
  public:
@@ -23,48 +34,73 @@ class Folder {
 
   LeadState Run(const std::vector<const Event*>& events,
                 const std::vector<const Action*>& actions) {
-    events_ = events;
-    std::sort(events_.begin(), events_.end(), [](const Event* a, const Event* b) {
+    // The store returns both in timeline order already: sort only when not.
+    auto event_less = [](const Event* a, const Event* b) {
       if (a->ts != b->ts) return a->ts < b->ts;
       return a->message_id < b->message_id;
-    });
-    actions_ = actions;
-    std::stable_sort(actions_.begin(), actions_.end(), [](const Action* a, const Action* b) {
+    };
+    auto action_less = [](const Action* a, const Action* b) {
       if (a->ts != b->ts) return a->ts < b->ts;
       return a->seq < b->seq;
-    });
-    // Merge: at one timestamp, apply points, then events, then actions.
-    std::vector<Point> points;
-    points.reserve(events_.size() + actions_.size() + versions_.size());
-    for (size_t i = 1; i < versions_.size(); ++i) {
-      if (versions_[i].applied_at <= opts_.as_of) points.push_back({versions_[i].applied_at, 0, i});
+    };
+    ev_ = &events;
+    if (!std::is_sorted(events.begin(), events.end(), event_less)) {
+      sorted_events_ = events;
+      std::sort(sorted_events_.begin(), sorted_events_.end(), event_less);
+      ev_ = &sorted_events_;
     }
+    const std::vector<const Action*>* acts = &actions;
+    std::vector<const Action*> sorted_actions;
+    if (!std::is_sorted(actions.begin(), actions.end(), action_less)) {
+      sorted_actions = actions;
+      std::stable_sort(sorted_actions.begin(), sorted_actions.end(), action_less);
+      acts = &sorted_actions;
+    }
+    const std::vector<const Event*>& evs = *ev_;
     size_t nev = 0, nact = 0;
-    for (const Event* e : events_) {
+    for (const Event* e : evs) {
       if (e->ts <= opts_.as_of) ++nev;
+      // A lead's events are often scattered in memory (parsed in arrival
+      // order, leads interleaved): start loading their properties now.
+      Prefetch(e->props.data());
     }
-    for (const Action* a : actions_) {
+    for (const Action* a : *acts) {
       if (a->ts <= opts_.as_of) ++nact;
     }
-    for (size_t i = 0; i < nev; ++i) points.push_back({events_[i]->ts, 1, i});
-    for (size_t i = 0; i < nact; ++i) points.push_back({actions_[i]->ts, 2, i});
-    std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
-      if (a.ts != b.ts) return a.ts < b.ts;
-      return a.order < b.order;
-    });
-
+    size_t nver = 1;
+    while (nver < versions_.size() && versions_[nver].applied_at <= opts_.as_of) ++nver;
+    // Points in timeline order: merge of apply points (versions_[1, nver)),
+    // events and actions; at one timestamp, apply points, then events, then
+    // actions (each kind in its own order).
     SwitchVersion(0, /*rescore=*/false);
-    for (const Point& p : points) {
+    size_t iv = 1, ie = 0, ia = 0;
+    while (iv < nver || ie < nev || ia < nact) {
+      Micros ts = INT64_MAX;
+      int order = 3;
+      if (iv < nver) {
+        ts = versions_[iv].applied_at;
+        order = 0;
+      }
+      if (ie < nev && evs[ie]->ts < ts) {
+        ts = evs[ie]->ts;
+        order = 1;
+      }
+      if (ia < nact && (*acts)[ia]->ts < ts) {
+        ts = (*acts)[ia]->ts;
+        order = 2;
+      }
       // The version in force at this point.
       size_t v = version_idx_;
-      while (v + 1 < versions_.size() && versions_[v + 1].applied_at <= p.ts) ++v;
+      while (v + 1 < versions_.size() && versions_[v + 1].applied_at <= ts) ++v;
       if (v != version_idx_) SwitchVersion(v, /*rescore=*/true);
-      if (p.order == 0) {
-        if (s_.exists) Automatic(p.ts, /*activity=*/false);
-      } else if (p.order == 1) {
-        OnEvent(*events_[p.idx]);
+      if (order == 0) {
+        ++iv;
+        if (s_.exists) Automatic(ts, /*activity=*/false);
+      } else if (order == 1) {
+        if (ie + kLookahead < nev) PrefetchValues(*evs[ie + kLookahead]);
+        OnEvent(*evs[ie++]);
       } else {
-        OnAction(*actions_[p.idx]);
+        OnAction(*(*acts)[ia++]);
       }
     }
     Finish();
@@ -75,6 +111,11 @@ class Folder {
   const Playbook& pb() const { return *versions_[version_idx_].playbook; }
   int64_t version() const { return versions_[version_idx_].version; }
 
+  EvalContext FieldContext() {
+    return EvalContext{s_.fields.data(), nullptr, cache_, nullptr, field_memo_.data()};
+  }
+
+  // Retypes every declared field from the traits (on a version switch).
   void RetypeFields() {
     const Playbook& p = pb();
     s_.fields.assign(p.fields.size(), FieldValue{});
@@ -82,12 +123,49 @@ class Folder {
       auto it = s_.traits.find(p.fields[i].name);
       if (it != s_.traits.end()) s_.fields[i] = ReadAsField(it->second, p.fields[i].type);
     }
-    fit_ = ComputeFit(p, s_.fields.data(), nullptr);
+    field_memo_.assign(static_cast<size_t>(p.memo_groups), MatchCache::Entry{});
+    fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
+    traits_changed_ = true;
+  }
+
+  // Types trait value `v` (null: removed) as field f. Returns whether the
+  // typed value changed; then the memo of matches on that field is cleared.
+  bool SetField(int f, const Value& v) {
+    const Playbook& p = pb();
+    size_t fi = static_cast<size_t>(f);
+    FieldValue nv = ReadAsField(v, p.fields[fi].type);
+    FieldValue& cur = s_.fields[fi];
+    if (nv.state == cur.state && nv.value == cur.value) return false;
+    cur = std::move(nv);
+    for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
+      if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
+    }
+    return true;
   }
 
   void SwitchVersion(size_t v, bool rescore) {
+    // Trait-disqualify state is kept by rule id across versions.
+    if (trait_before_.size() == pb().disqualify.size()) {
+      const Playbook& old = pb();
+      for (size_t i = 0; i < old.disqualify.size(); ++i) {
+        if (!old.disqualify[i].event) trait_retired_[old.disqualify[i].id] = trait_before_[i] != 0;
+      }
+    }
     version_idx_ = v;
     cache_ = opts_.caches != nullptr && v < opts_.caches->size() ? &(*opts_.caches)[v] : nullptr;
+    {
+      const Playbook& p = pb();
+      trait_before_.assign(p.disqualify.size(), 0);
+      if (!trait_retired_.empty()) {
+        for (size_t i = 0; i < p.disqualify.size(); ++i) {
+          if (p.disqualify[i].event) continue;
+          auto it = trait_retired_.find(p.disqualify[i].id);
+          if (it == trait_retired_.end()) continue;
+          trait_before_[i] = it->second ? 1 : 0;
+          trait_retired_.erase(it);
+        }
+      }
+    }
     RetypeFields();
     eng_.Reset(&pb());
     if (rescore) {
@@ -97,7 +175,7 @@ class Folder {
       std::map<std::string, Value> traits;
       std::vector<FieldValue> fields(p.fields.size());
       for (size_t i = 0; i < events_done_; ++i) {
-        const Event* e = events_[i];
+        const Event* e = (*ev_)[i];
         if (e->type == EventType::kIdentify) {
           for (const auto& [k, v] : e->props) {
             if (v.is_null()) {
@@ -159,28 +237,31 @@ class Folder {
   // Automatic changes at a point, in the spec's order.
   void Automatic(Micros ts, bool activity, const Event* e = nullptr) {
     const Playbook& p = pb();
-    EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, cache_};
+    EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, cache_, nullptr, field_memo_.data()};
     // 1. Disqualify: event-triggered rules, then trait conditions that became true.
-    if (activity) {
-      auto it = p.disq_by_event.find(e->name);
-      if (it != p.disq_by_event.end()) {
-        for (int idx : it->second) {
-          const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
-          if (r.when && !Evaluate(*r.when, ctx)) continue;
-          Disqualify(ts, r);
-        }
+    const Playbook::EventRules* ev = activity ? p.FindEvent(e->name) : nullptr;
+    if (ev != nullptr) {
+      for (int idx : ev->disqualify) {
+        const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
+        if (r.when && !Evaluate(*r.when, ctx)) continue;
+        Disqualify(ts, r);
       }
     }
-    EvalContext tctx{s_.fields.data(), nullptr, cache_};
-    for (const auto& r : p.disqualify) {
-      if (r.event) continue;
-      bool now = Evaluate(*r.when, tctx);
-      bool& before = trait_disq_[r.id];
-      if (now && !before) Disqualify(ts, r);
-      before = now;
+    // Trait conditions change only with the typed fields (or the version):
+    // otherwise each still has the value it had at the previous point.
+    if (traits_changed_) {
+      traits_changed_ = false;
+      EvalContext tctx = FieldContext();
+      for (size_t i = 0; i < p.disqualify.size(); ++i) {
+        const DisqualifyRule& r = p.disqualify[i];
+        if (r.event) continue;
+        bool now = Evaluate(*r.when, tctx);
+        if (now && trait_before_[i] == 0) Disqualify(ts, r);
+        trait_before_[i] = now ? 1 : 0;
+      }
     }
     // 2. Self-qualification.
-    if (activity && !p.bant.form_event.empty() && e->name == p.bant.form_event) {
+    if (ev != nullptr && ev->bant_form) {
       BantAnswers a;
       auto get = [&](const char* k) -> std::optional<std::string> {
         const Value* v = FindProp(e->props, k);
@@ -227,14 +308,21 @@ class Folder {
     ++s_.events;
     switch (e.type) {
       case EventType::kIdentify: {
+        const Playbook& p = pb();
+        bool changed = false;
         for (const auto& [k, v] : e.props) {
           if (v.is_null()) {
             s_.traits.erase(k);
           } else {
-            s_.traits[k] = v;
+            s_.traits.insert_or_assign(k, v);
           }
+          int f = p.FieldIndex(k);
+          if (f >= 0) changed |= SetField(f, v);
         }
-        RetypeFields();
+        if (changed) {
+          fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
+          traits_changed_ = true;
+        }
         Automatic(e.ts, false);
         break;
       }
@@ -321,7 +409,10 @@ class Folder {
     s_.total = s_.fit + s_.engagement;
     s_.engagement_sum_at_ref = eng_.RawAt(s_.last_at);
     s_.engagement_ref = s_.last_at;
-    ComputeFit(p, s_.fields.data(), &s_.explanation);
+    // The fit rules that held at the last change of the fields (fit_ is
+    // recomputed on every change).
+    s_.explanation.reserve(p.fit.size() + p.engagement.size() + 1);
+    FitLines(p, fit_held_, &s_.explanation);
     eng_.Explain(t, &s_.explanation);
     if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
     for (size_t i = 0; i < p.fields.size(); ++i) {
@@ -337,14 +428,20 @@ class Folder {
   const std::vector<PlaybookVersion>& versions_;
   FoldOptions opts_;
   LeadState s_;
-  std::vector<const Event*> events_;
-  std::vector<const Action*> actions_;
-  size_t events_done_ = 0;  // events_[0, events_done_) are folded
+  const std::vector<const Event*>* ev_ = nullptr;  // the events in timeline order
+  std::vector<const Event*> sorted_events_;        // when the input was not
+  std::vector<MatchCache::Entry> field_memo_;      // matches on the current fields
+  bool traits_changed_ = true;  // typed fields or version changed since the last point
+  size_t events_done_ = 0;      // (*ev_)[0, events_done_) are folded
   size_t version_idx_ = 0;
   MatchCache* cache_ = nullptr;
   double fit_ = 0;
+  std::vector<uint8_t> fit_held_;  // per fit rule: holds on the current fields
   EngagementState eng_;
-  std::map<std::string, bool> trait_disq_;
+  // Trait-triggered disqualify conditions at the previous point, by rule index
+  // of the current version; rules of other versions by id.
+  std::vector<uint8_t> trait_before_;
+  std::map<std::string, bool> trait_retired_;
   std::optional<Micros> nurture_at_;
 };
 

@@ -14,7 +14,15 @@ EngagementState::EngagementState(const Playbook* pb) { Reset(pb); }
 
 void EngagementState::Reset(const Playbook* pb) {
   pb_ = pb;
-  rules_.assign(pb ? pb->engagement.size() : 0, RuleAcc{});
+  rules_.resize(pb ? pb->engagement.size() : 0);
+  for (RuleAcc& acc : rules_) {
+    acc.sum = 0;
+    acc.ref = 0;
+    acc.count = 0;
+    acc.head = 0;
+    acc.window.clear();
+  }
+  if (pb) scratch_.Prepare(static_cast<int>(pb->property_names.size()), pb->memo_groups);
   total_ = 0;
   total_ref_ = 0;
   activities_ = 0;
@@ -23,19 +31,28 @@ void EngagementState::Reset(const Playbook* pb) {
 void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
                           const FieldValue* fields, MatchCache* cache) {
   ++activities_;
-  auto it = pb_->rules_by_event.find(std::string(name));
-  if (it == pb_->rules_by_event.end()) return;
-  EvalContext ctx{fields, &props, cache};
-  for (int idx : it->second) {
+  const Playbook::EventRules* ev = pb_->FindEvent(name);
+  if (ev == nullptr || ev->engagement.empty()) return;
+  scratch_.Next();
+  EvalContext ctx{fields, &props, cache, &scratch_, nullptr};
+  for (int idx : ev->engagement) {
     const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
-    if (r.when && !Evaluate(*r.when, ctx)) continue;
+    if (r.when && !EvaluateFast(*r.when, ctx)) continue;
     RuleAcc& acc = rules_[static_cast<size_t>(idx)];
     if (r.limit_count >= 0) {
       if (r.limit_per > 0) {
-        while (!acc.window.empty() && acc.window.front() <= ts - r.limit_per) {
-          acc.window.pop_front();
+        while (acc.head < acc.window.size() && acc.window[acc.head] <= ts - r.limit_per) {
+          ++acc.head;
         }
-        if (static_cast<int64_t>(acc.window.size()) >= r.limit_count) continue;
+        if (static_cast<int64_t>(acc.window.size() - acc.head) >= r.limit_count) continue;
+        if (acc.head == acc.window.size()) {
+          acc.window.clear();
+          acc.head = 0;
+        } else if (acc.head >= 64 && acc.head * 2 >= acc.window.size()) {
+          acc.window.erase(acc.window.begin(),
+                           acc.window.begin() + static_cast<ptrdiff_t>(acc.head));
+          acc.head = 0;
+        }
         acc.window.push_back(ts);
       } else if (acc.count >= r.limit_count) {
         continue;
@@ -74,7 +91,10 @@ void EngagementState::Explain(Micros t, std::vector<ExplanationLine>* out) const
 }
 
 double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out) {
-  EvalContext ctx{fields, nullptr, nullptr};
+  return ComputeFit(pb, EvalContext{fields, nullptr, nullptr, nullptr, nullptr}, out);
+}
+
+double ComputeFit(const Playbook& pb, const EvalContext& ctx, std::vector<ExplanationLine>* out) {
   double fit = 0;
   for (const auto& r : pb.fit) {
     if (!Evaluate(r.when, ctx)) continue;
@@ -82,6 +102,25 @@ double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<Expl
     if (out != nullptr && r.points != 0) out->push_back({r.id, "fit", 1, r.points});
   }
   return fit;
+}
+
+double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<uint8_t>* held) {
+  held->assign(pb.fit.size(), 0);
+  double fit = 0;
+  for (size_t i = 0; i < pb.fit.size(); ++i) {
+    if (!Evaluate(pb.fit[i].when, ctx)) continue;
+    fit += pb.fit[i].points;
+    (*held)[i] = 1;
+  }
+  return fit;
+}
+
+void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
+              std::vector<ExplanationLine>* out) {
+  for (size_t i = 0; i < pb.fit.size() && i < held.size(); ++i) {
+    const FitRule& r = pb.fit[i];
+    if (held[i] && r.points != 0) out->push_back({r.id, "fit", 1, r.points});
+  }
 }
 
 }  // namespace leadgate

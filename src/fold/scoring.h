@@ -2,7 +2,6 @@
 // per-rule limits in rolling windows, and the cap; the explanation rule by rule.
 #pragma once
 
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -45,10 +44,13 @@ class EngagementState {
     double sum = 0;
     Micros ref = 0;
     int64_t count = 0;
-    std::deque<Micros> window;
+    // Timestamps counted in the limit window: window[head, size()).
+    size_t head = 0;
+    std::vector<Micros> window;
   };
   const Playbook* pb_;
   std::vector<RuleAcc> rules_;
+  EvalScratch scratch_;
   double total_ = 0;
   Micros total_ref_ = 0;
   int64_t activities_ = 0;
@@ -56,5 +58,12 @@ class EngagementState {
 
 // Fit rules that hold on these traits, summed; lines appended when out != null.
 double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out);
+// The same with a context (ctx.fields, and optionally its cache and field memo).
+double ComputeFit(const Playbook& pb, const EvalContext& ctx, std::vector<ExplanationLine>* out);
+// The same, recording in held[i] whether fit rule i holds (for FitLines).
+double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<uint8_t>* held);
+// The explanation lines ComputeFit(..., out) appends, from recorded `held`.
+void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
+              std::vector<ExplanationLine>* out);
 
 }  // namespace leadgate

@@ -2,6 +2,8 @@
 // "Conditions" and "Fine points").
 #include <re2/re2.h>
 
+#include <cstring>
+
 #include "playbook/playbook.h"
 
 namespace leadgate {
@@ -102,16 +104,110 @@ bool Condition::UsesFields() const {
   return !on_property;
 }
 
-int MatchCache::Get(int slot, std::string_view value) const {
-  const auto& m = slots_[static_cast<size_t>(slot)];
-  auto it = m.find(value);
-  return it == m.end() ? -1 : (it->second ? 1 : 0);
+namespace {
+
+// A fast 64-bit string hash (multiply-xorshift over 8-byte words).
+uint64_t HashText(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ (s.size() * 0xC2B2AE3D27D4EB4FULL);
+  const char* p = s.data();
+  size_t n = s.size();
+  auto mix = [&](uint64_t w) {
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+  };
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    mix(w);
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    mix(w);
+  }
+  h ^= h >> 29;
+  h *= 0x94D049BB133111EBULL;
+  h ^= h >> 32;
+  return h;
 }
 
-void MatchCache::Put(int slot, std::string_view value, bool result) {
-  auto& m = slots_[static_cast<size_t>(slot)];
-  if (m.size() > 100000) m.clear();  // bound memory on high-cardinality values
-  m.emplace(std::string(value), result);
+constexpr size_t kMinSlots = 64;
+constexpr size_t kMaxEntries = 100000;  // bound memory on high-cardinality values
+
+}  // namespace
+
+void MatchCache::Grow(Group* g, size_t capacity) {
+  std::vector<Slot> old = std::move(g->slots);
+  g->slots.clear();
+  g->slots.resize(capacity);
+  const size_t mask = capacity - 1;
+  for (Slot& s : old) {
+    if (!s.used) continue;
+    size_t i = s.hash & mask;
+    while (g->slots[i].used) i = (i + 1) & mask;
+    g->slots[i] = std::move(s);
+  }
+}
+
+MatchCache::Entry* MatchCache::Find(int group, std::string_view value) {
+  size_t gi = static_cast<size_t>(group);
+  if (gi >= groups_.size()) groups_.resize(gi + 1);
+  Group& g = groups_[gi];
+  if (g.slots.empty()) g.slots.resize(kMinSlots);
+  const uint64_t h = HashText(value);
+  size_t mask = g.slots.size() - 1;
+  size_t i = h & mask;
+  while (g.slots[i].used) {
+    Slot& s = g.slots[i];
+    if (s.hash == h && s.key.size() == value.size() &&
+        std::memcmp(s.key.data(), value.data(), value.size()) == 0) {
+      return &s.entry;
+    }
+    i = (i + 1) & mask;
+  }
+  // Not there: insert (after dropping everything when the group is full, or
+  // growing when it is half full).
+  if (g.size >= kMaxEntries) {
+    g.slots.clear();
+    g.slots.resize(kMinSlots);
+    g.size = 0;
+  } else if ((g.size + 1) * 2 > g.slots.size()) {
+    Grow(&g, g.slots.size() * 2);
+  } else {
+    Slot& s = g.slots[i];
+    s.used = true;
+    s.hash = h;
+    s.key.assign(value.data(), value.size());
+    s.entry = Entry{};
+    ++g.size;
+    return &s.entry;
+  }
+  mask = g.slots.size() - 1;
+  i = h & mask;
+  while (g.slots[i].used) i = (i + 1) & mask;
+  Slot& s = g.slots[i];
+  s.used = true;
+  s.hash = h;
+  s.key.assign(value.data(), value.size());
+  s.entry = Entry{};
+  ++g.size;
+  return &s.entry;
+}
+
+void EvalScratch::Prepare(int prop_slots, int memo_groups) {
+  props.assign(static_cast<size_t>(prop_slots), {0, nullptr});
+  entries.assign(static_cast<size_t>(memo_groups), {0, nullptr});
+  stamp = 1;
+}
+
+void EvalScratch::Next() {
+  if (++stamp == 0) {
+    for (auto& p : props) p.first = 0;
+    for (auto& e : entries) e.first = 0;
+    stamp = 1;
+  }
 }
 
 namespace {
@@ -120,7 +216,7 @@ bool ValuesEqual(const Value& v, const Value& operand) {
   if (v.kind != operand.kind) return false;
   switch (v.kind) {
     case Value::Kind::kString:
-      return TextKey(v.str) == operand.str;  // operand holds its key already
+      return TextKeyEquals(v.str, operand.str);  // operand holds its key already
     case Value::Kind::kNumber:
       return v.num == operand.num;
     case Value::Kind::kBool:
@@ -145,6 +241,46 @@ bool AsNumber(const Value& v, double* out) {
   return false;
 }
 
+// The cache entry of the condition's group for this text, once per activity
+// when there is a scratch.
+MatchCache::Entry* CacheEntry(const Condition& c, const std::string& text, const EvalContext& ctx) {
+  if (ctx.scratch != nullptr) {
+    auto& slot = ctx.scratch->entries[static_cast<size_t>(c.memo_group)];
+    if (slot.first != ctx.scratch->stamp) {
+      slot = {ctx.scratch->stamp, ctx.cache->Find(c.memo_group, text)};
+    }
+    return slot.second;
+  }
+  return ctx.cache->Find(c.memo_group, text);
+}
+
+bool Match(const Condition& c, const std::string& text, const EvalContext& ctx) {
+  if (c.memo_group < 0) return RE2::PartialMatch(text, *c.re);
+  MatchCache::Entry* memo = nullptr;
+  if (!c.on_property && ctx.field_memo != nullptr) {
+    memo = &ctx.field_memo[c.memo_group];
+    if (memo->known & c.memo_bit) return (memo->result & c.memo_bit) != 0;
+  }
+  bool r;
+  if (ctx.cache != nullptr) {
+    MatchCache::Entry* e = CacheEntry(c, text, ctx);
+    if (e->known & c.memo_bit) {
+      r = (e->result & c.memo_bit) != 0;
+    } else {
+      r = RE2::PartialMatch(text, *c.re);
+      e->known |= c.memo_bit;
+      if (r) e->result |= c.memo_bit;
+    }
+  } else {
+    r = RE2::PartialMatch(text, *c.re);
+  }
+  if (memo != nullptr) {
+    memo->known |= c.memo_bit;
+    if (r) memo->result |= c.memo_bit;
+  }
+  return r;
+}
+
 bool EvalLeaf(const Condition& c, const Value* v, const EvalContext& ctx) {
   using Op = Condition::Op;
   if (c.op == Op::kExists) {
@@ -162,17 +298,9 @@ bool EvalLeaf(const Condition& c, const Value* v, const EvalContext& ctx) {
         if (ValuesEqual(*v, o)) return true;
       }
       return false;
-    case Op::kMatches: {
+    case Op::kMatches:
       if (v->kind != Value::Kind::kString) return false;
-      if (c.memo_slot >= 0 && ctx.cache != nullptr) {
-        int hit = ctx.cache->Get(c.memo_slot, v->str);
-        if (hit >= 0) return hit == 1;
-        bool r = RE2::PartialMatch(v->str, *c.re);
-        ctx.cache->Put(c.memo_slot, v->str, r);
-        return r;
-      }
-      return RE2::PartialMatch(v->str, *c.re);
-    }
+      return Match(c, v->str, ctx);
     default:
       break;
   }
@@ -194,7 +322,32 @@ bool EvalLeaf(const Condition& c, const Value* v, const EvalContext& ctx) {
   }
 }
 
+// The activity's property, or null when absent. A nested value (JSON object
+// or array) is stored but not usable in conditions: it reads as absent.
+const Value* Property(const Condition& c, const EvalContext& ctx) {
+  if (ctx.props == nullptr) return nullptr;
+  const Value* v;
+  if (ctx.scratch != nullptr && c.prop_slot >= 0) {
+    auto& slot = ctx.scratch->props[static_cast<size_t>(c.prop_slot)];
+    if (slot.first != ctx.scratch->stamp) {
+      slot = {ctx.scratch->stamp, FindProp(*ctx.props, c.property)};
+    }
+    v = slot.second;
+  } else {
+    v = FindProp(*ctx.props, c.property);
+  }
+  if (v != nullptr && v->kind == Value::Kind::kNested) return nullptr;
+  return v;
+}
+
 }  // namespace
+
+bool MatchMiss(const Condition& c, const std::string& text, MatchCache::Entry* e) {
+  bool r = RE2::PartialMatch(text, *c.re);
+  e->known |= c.memo_bit;
+  if (r) e->result |= c.memo_bit;
+  return r;
+}
 
 bool Evaluate(const Condition& c, const EvalContext& ctx) {
   using Op = Condition::Op;
@@ -214,14 +367,15 @@ bool Evaluate(const Condition& c, const EvalContext& ctx) {
     default:
       break;
   }
+  const Value* v;
   if (c.on_property) {
-    const Value* v = ctx.props ? FindProp(*ctx.props, c.property) : nullptr;
-    return EvalLeaf(c, v, ctx);
+    v = Property(c, ctx);
+  } else {
+    const FieldValue& fv = ctx.fields[c.field];
+    if (fv.state == FieldValue::State::kBad) return false;
+    v = fv.state == FieldValue::State::kMissing ? nullptr : &fv.value;
   }
-  const FieldValue& fv = ctx.fields[c.field];
-  if (fv.state == FieldValue::State::kBad) return false;
-  if (fv.state == FieldValue::State::kMissing) return EvalLeaf(c, nullptr, ctx);
-  return EvalLeaf(c, &fv.value, ctx);
+  return EvalLeaf(c, v, ctx);  // the only call: inlined
 }
 
 }  // namespace leadgate

@@ -3,7 +3,9 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -207,6 +209,7 @@ class Loader {
       }
       c.on_property = true;
       c.property = Text(n["property"], "property");
+      c.prop_slot = PropSlot(c.property);
     } else {
       Fail(n, "a condition needs 'field: NAME' or 'property: NAME' (or all/any/not)");
     }
@@ -259,6 +262,7 @@ class Loader {
       }
       c.re = std::move(re);
       if (c.on_property) c.memo_slot = pb_->memo_slots++;
+      AssignMemo(&c);
     } else if (op == "between") {
       c.op = Condition::Op::kBetween;
       need_numeric();
@@ -456,6 +460,7 @@ class Loader {
       if (s["first_response"])
         pb_->first_response = Duration(s["first_response"], "first_response");
     }
+    pb_->IndexEvents();
     return pb_;
   }
 
@@ -504,12 +509,68 @@ class Loader {
   }
 
  private:
+  int PropSlot(const std::string& name) {
+    auto& names = pb_->property_names;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return static_cast<int>(i);
+    }
+    names.push_back(name);
+    return static_cast<int>(names.size() - 1);
+  }
+
+  // One MatchCache group per property name or field, 64 patterns each.
+  void AssignMemo(Condition* c) {
+    std::string key = c->on_property ? "p:" + c->property : "f:" + std::to_string(c->field);
+    auto it = memo_targets_.find(key);
+    if (it == memo_targets_.end() || it->second.second == 64) {
+      pb_->memo_group_field.push_back(c->on_property ? -1 : c->field);
+      it = memo_targets_.insert_or_assign(key, std::make_pair(pb_->memo_groups++, 0)).first;
+    }
+    c->memo_group = it->second.first;
+    c->memo_bit = uint64_t{1} << it->second.second;
+    ++it->second.second;
+  }
+
   std::string file_;
   std::shared_ptr<Playbook> pb_;
+  std::map<std::string, std::pair<int, int>> memo_targets_;  // key -> (group, bits used)
   std::set<std::string> ids_;
 };
 
 }  // namespace
+
+void Playbook::IndexEvents() {
+  events.clear();
+  auto entry = [&](const std::string& name) -> EventRules& {
+    for (auto& e : events) {
+      if (e.name == name) return e;
+    }
+    events.push_back(EventRules{name, {}, {}, false});
+    return events.back();
+  };
+  for (size_t i = 0; i < engagement.size(); ++i) {
+    entry(engagement[i].event).engagement.push_back(static_cast<int>(i));
+  }
+  for (size_t i = 0; i < disqualify.size(); ++i) {
+    if (disqualify[i].event) entry(*disqualify[i].event).disqualify.push_back(static_cast<int>(i));
+  }
+  if (!bant.form_event.empty()) entry(bant.form_event).bant_form = true;
+  events_by_size.clear();
+  for (size_t i = 0; i < events.size(); ++i) {
+    size_t n = events[i].name.size();
+    if (events_by_size.size() <= n) events_by_size.resize(n + 1);
+    events_by_size[n].push_back(static_cast<int>(i));
+  }
+}
+
+const Playbook::EventRules* Playbook::FindEvent(std::string_view name) const {
+  if (name.size() >= events_by_size.size()) return nullptr;
+  for (int i : events_by_size[name.size()]) {
+    const EventRules& e = events[static_cast<size_t>(i)];
+    if (std::memcmp(e.name.data(), name.data(), name.size()) == 0) return &e;
+  }
+  return nullptr;
+}
 
 int Playbook::FieldIndex(std::string_view n) const {
   for (size_t i = 0; i < fields.size(); ++i) {

@@ -8,7 +8,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -65,36 +67,100 @@ struct Condition {
   bool exists = true;
   std::shared_ptr<const re2::RE2> re;
   int memo_slot = -1;  // for matches on properties: index of its value cache
+  // For matches (on properties and fields): its MatchCache group (one per
+  // property name or field, split every 64 patterns) and its bit there.
+  int memo_group = -1;
+  uint64_t memo_bit = 0;
+  int prop_slot = -1;  // on_property: index into Playbook::property_names
   std::vector<Condition> children;
 
   bool UsesProperties() const;
   bool UsesFields() const;
 };
 
-// Per-thread cache of regex results on property values (each distinct value
-// is classified once, not on every event).
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Per-thread cache of regex results on text values (each distinct value is
+// classified once, not on every event). Keyed by memo group (one property
+// name or field) and value; an entry holds one bit per pattern of the group,
+// so one probe answers every pattern on that value.
 class MatchCache {
  public:
-  explicit MatchCache(int slots = 0) : slots_(static_cast<size_t>(slots)) {}
-  // Returns -1 when unknown, else 0/1.
-  int Get(int slot, std::string_view value) const;
-  void Put(int slot, std::string_view value, bool result);
+  struct Entry {
+    uint64_t known = 0;   // bits whose result is computed
+    uint64_t result = 0;  // their results
+  };
+  // `groups` is a size hint (Playbook::memo_groups); groups grow on demand.
+  explicit MatchCache(int groups = 0) : groups_(static_cast<size_t>(groups > 0 ? groups : 0)) {}
+  // The entry of `value` in `group`, created empty when new. Valid until the
+  // next Find on the same group (which may drop the group's entries to bound
+  // memory).
+  Entry* Find(int group, std::string_view value);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // Open addressing, linear probing, power-of-two capacity, load <= 1/2.
+  struct Slot {
+    uint64_t hash = 0;
+    bool used = false;
+    std::string key;
+    Entry entry;
   };
-  std::vector<std::unordered_map<std::string, bool, Hash, std::equal_to<>>> slots_;
+  struct Group {
+    std::vector<Slot> slots;
+    size_t size = 0;
+  };
+  static void Grow(Group* g, size_t capacity);
+  std::vector<Group> groups_;
+};
+
+// Per-activity memo of resolved properties and cache entries (by stamp: call
+// Next() before each activity). Optional.
+struct EvalScratch {
+  uint32_t stamp = 1;
+  std::vector<std::pair<uint32_t, const Value*>> props;          // by Condition::prop_slot
+  std::vector<std::pair<uint32_t, MatchCache::Entry*>> entries;  // by Condition::memo_group
+  void Prepare(int prop_slots, int memo_groups);
+  void Next();
 };
 
 struct EvalContext {
   const FieldValue* fields = nullptr;  // by field index
   const Props* props = nullptr;        // the activity's properties, if any
   MatchCache* cache = nullptr;
+  EvalScratch* scratch = nullptr;  // per-activity memo, optional
+  // Results of matches on the current field values, by memo group (owned by
+  // the caller, who clears a field's groups when the field changes), optional.
+  MatchCache::Entry* field_memo = nullptr;
 };
 
 bool Evaluate(const Condition& c, const EvalContext& ctx);
+
+// The result of pattern c on text `text` when the cache entry lacks it
+// (runs the regex and records the bit).
+bool MatchMiss(const Condition& c, const std::string& text, MatchCache::Entry* e);
+
+// Evaluate with the hot case inlined: a pattern on a property, with a cache
+// and a scratch (one property lookup and one cache probe per activity).
+inline bool EvaluateFast(const Condition& c, const EvalContext& ctx) {
+  if (c.op != Condition::Op::kMatches || !c.on_property || ctx.scratch == nullptr ||
+      ctx.cache == nullptr || ctx.props == nullptr || c.prop_slot < 0 || c.memo_group < 0) {
+    return Evaluate(c, ctx);
+  }
+  EvalScratch& sc = *ctx.scratch;
+  auto& ps = sc.props[static_cast<size_t>(c.prop_slot)];
+  if (ps.first != sc.stamp) ps = {sc.stamp, FindProp(*ctx.props, c.property)};
+  const Value* v = ps.second;
+  // Absent, nested, non-text and empty values match nothing.
+  if (v == nullptr || v->kind != Value::Kind::kString || v->str.empty()) return false;
+  auto& es = sc.entries[static_cast<size_t>(c.memo_group)];
+  if (es.first != sc.stamp) es = {sc.stamp, ctx.cache->Find(c.memo_group, v->str)};
+  MatchCache::Entry* e = es.second;
+  if (e->known & c.memo_bit) return (e->result & c.memo_bit) != 0;
+  return MatchMiss(c, v->str, e);
+}
 
 struct FitRule {
   std::string id, label;
@@ -142,11 +208,30 @@ struct Playbook {
   BantConfig bant;
   std::optional<Micros> first_response;
   int memo_slots = 0;
-  std::string source;  // the YAML text
+  // MatchCache groups: one per property name or field tested by `matches`,
+  // split every 64 patterns; per group, its field index or -1 (a property).
+  int memo_groups = 0;
+  std::vector<int> memo_group_field;
+  std::vector<std::string> property_names;  // by Condition::prop_slot
+  std::string source;                       // the YAML text
 
-  // Index of engagement rules by event name.
-  std::unordered_map<std::string, std::vector<int>> rules_by_event;
-  std::unordered_map<std::string, std::vector<int>> disq_by_event;
+  // Index of engagement rules by event name (find(string_view) allocates nothing).
+  std::unordered_map<std::string, std::vector<int>, StringHash, std::equal_to<>> rules_by_event;
+  std::unordered_map<std::string, std::vector<int>, StringHash, std::equal_to<>> disq_by_event;
+
+  // The same per event name, plus whether it is the BANT form, as a small
+  // vector (a scan over a few names is cheaper than hashing the name).
+  struct EventRules {
+    std::string name;
+    std::vector<int> engagement;  // indexes into `engagement`
+    std::vector<int> disqualify;  // event-triggered rules, indexes into `disqualify`
+    bool bant_form = false;
+  };
+  std::vector<EventRules> events;
+  std::vector<std::vector<int>> events_by_size;  // name length -> indexes into `events`
+  // The entry of an activity name, or null when no rule names it.
+  const EventRules* FindEvent(std::string_view name) const;
+  void IndexEvents();  // builds `events` from the rules (the loader calls it)
 
   int FieldIndex(std::string_view name) const;
   std::string RuleLabel(std::string_view id) const;

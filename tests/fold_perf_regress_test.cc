@@ -1,0 +1,240 @@
+// Guards the fold's fast paths (MatchCache bitmasks, per-activity memo,
+// trait-disqualify rules evaluated only when fields change, sort skipping,
+// field memo): folds generated leads plus hand-made edge cases under three
+// playbook versions, in sorted and in shuffled input order, with and without
+// caches, and compares a digest of every LeadState with the digest the
+// implementation before those optimizations produced (commit 6f7dc30).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "demo/generator.h"
+#include "fold/fold.h"
+#include "ingest/jsonl.h"
+
+namespace leadgate {
+namespace {
+
+constexpr Micros kStart = 1772323200LL * 1000000;  // 2026-03-01T00:00:00Z
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
+  size_t pos = 0;
+  while ((pos = s->find(from, pos)) != std::string::npos) {
+    s->replace(pos, from.size(), to);
+    pos += to.size();
+  }
+}
+
+std::vector<PlaybookVersion> Versions() {
+  std::string v1 = ReadFile(std::string(LEADGATE_SOURCE_DIR) + "/playbooks/default.yaml");
+  // v2: the competitor rule (same id) also catches gmail, a new trait rule,
+  // lower MQL bar, a property rule on the same url group.
+  std::string v2 = v1;
+  ReplaceAll(&v2, "rivalcorp|othercrm", "rivalcorp|othercrm|gmail");
+  ReplaceAll(&v2, "  engagement: 40\n", "  engagement: 25\n");
+  ReplaceAll(&v2, "disqualify:\n  - id: unsubscribed",
+             "disqualify:\n  - id: no-title\n    when: { not: { field: job_title, exists: true } "
+             "}\n    reason: No title\n  - id: unsubscribed");
+  ReplaceAll(&v2, "    - id: careers-page\n",
+             "    - id: any-url\n      event: page_view\n      when: { property: url, "
+             "exists: true }\n      points: 1\n      limit: { count: 2, per: 3d }\n"
+             "    - id: careers-page\n");
+  // v3: back to v1's rules (the competitor rule keeps its id throughout).
+  std::string v3 = v1;
+  ReplaceAll(&v3, "name: Leadgate default B2B playbook", "name: v3");
+  std::vector<PlaybookVersion> out;
+  int64_t n = 1;
+  for (const std::string* y : {&v1, &v2, &v3}) {
+    auto pb = LoadPlaybook(*y, "v" + std::to_string(n) + ".yaml");
+    EXPECT_TRUE(pb.ok()) << pb.status().message();
+    PlaybookVersion v;
+    v.version = n;
+    v.applied_at = n == 1 ? INT64_MIN : kStart + (n == 2 ? 20 : 40) * kDay;
+    v.playbook = *pb;
+    out.push_back(v);
+    ++n;
+  }
+  return out;
+}
+
+std::vector<Event> Events() {
+  demo::GenOptions opt;
+  opt.leads = 400;
+  opt.events = 8000;
+  opt.seed = 7;
+  std::ostringstream gen;
+  demo::GenerateEvents(opt, gen);
+  std::string data = gen.str();
+  // Hand-made leads: competitor and changing emails, removed traits, nested
+  // and odd values, ties at one timestamp.
+  auto line = [&](const std::string& type, const std::string& lead, const std::string& body,
+                  int64_t day, const std::string& mid) {
+    std::string ts = FormatRfc3339(kStart + day * kDay + 10 * kHour);
+    data += "{\"type\":\"" + type + "\",\"userId\":\"" + lead + "\"," + body + ",\"timestamp\":\"" +
+            ts + "\",\"messageId\":\"" + mid + "\"}\n";
+  };
+  line("identify", "X-1", R"("traits":{"email":"a@rivalcorp.com","job_title":"VP Sales"})", 1,
+       "x1a");
+  line("track", "X-1", R"("event":"form_submitted","properties":{"form":"demo"})", 2, "x1b");
+  line("identify", "X-1", R"("traits":{"email":"a@acme.com"})", 3, "x1c");
+  line("identify", "X-1", R"("traits":{"email":"a@othercrm.com"})", 4, "x1d");
+  line("identify", "X-2", R"("traits":{"email":"b@gmail.com","job_title":"Director"})", 1, "x2a");
+  line("track", "X-2", R"("event":"form_submitted","properties":{"form":" DEMO "})", 25, "x2b");
+  line("identify", "X-2", R"("traits":{"job_title":null})", 30, "x2c");
+  // Nested: only under v3 (no exists rule on url: the nested fix changes nothing here).
+  line("page", "X-2", R"("name":"p","properties":{"url":{"a":1}})", 45, "x2d");
+  line("page", "X-2", R"("name":"p","properties":{"url":"/pricing"})", 31, "x2e");
+  line("page", "X-2", R"("name":"p","properties":{"url":"/pricing"})", 31, "x2f");
+  line("identify", "X-3", R"("traits":{"company_size":"about 50","phone":""})", 1, "x3a");
+  line("track", "X-3", R"("event":"email_bounced","properties":{"bounce":"hard"})", 2, "x3b");
+  line("identify", "X-3", R"("traits":{"company_size":"120","email":"c@uni.edu"})", 45, "x3c");
+  std::vector<Event> events;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) nl = data.size();
+    std::string_view text(data.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (text.empty()) continue;
+    Event e;
+    Status s = ParseEvent(text, &e);
+    EXPECT_TRUE(s.ok()) << s.message() << ": " << text;
+    if (s.ok()) events.push_back(std::move(e));
+  }
+  return events;
+}
+
+void Add(std::string* out, const std::string& s) {
+  *out += s;
+  *out += '|';
+}
+std::string D(double d) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  return buf;
+}
+
+std::string Describe(const LeadState& s) {
+  std::string o;
+  Add(&o, s.id);
+  Add(&o, s.exists ? "exists" : "absent");
+  Add(&o, StageName(s.stage));
+  Add(&o, std::to_string(s.first_at) + "," + std::to_string(s.last_at) + "," +
+              std::to_string(s.events) + "," + std::to_string(s.playbook_version));
+  Add(&o, D(s.fit) + "," + D(s.engagement) + "," + D(s.engagement_raw) + "," + D(s.total));
+  Add(&o, D(s.engagement_sum_at_ref) + "," + std::to_string(s.engagement_ref));
+  for (const auto& f : s.fields) {
+    Add(&o, std::to_string(static_cast<int>(f.state)) + ":" + f.value.ToJson());
+  }
+  for (const auto& [k, v] : s.traits) Add(&o, k + "=" + v.ToJson());
+  for (const auto& e : s.explanation) {
+    Add(&o, e.rule + "/" + e.kind + "/" + std::to_string(e.count) + "/" + D(e.points));
+  }
+  for (const auto& h : s.history) {
+    Add(&o, std::to_string(h.at) + StageName(h.from) + ">" + StageName(h.to) + h.by +
+                h.reason.value_or("-") + h.rule.value_or("-") + (h.exception ? "!" : "") +
+                std::to_string(h.playbook_version));
+  }
+  for (const auto& c : s.clocks) {
+    Add(&o, std::to_string(c.mql_at) + "," + std::to_string(c.due) + "," +
+                std::to_string(c.responded_at.value_or(-1)) + c.responded_by.value_or("-"));
+  }
+  for (const auto& w : s.warnings) Add(&o, w);
+  for (const auto& [seq, why] : s.skipped_actions) Add(&o, std::to_string(seq) + why);
+  Add(&o, s.bant_passes ? "bant" : "nobant");
+  Add(&o, std::to_string(s.last_activity_at.value_or(-1)) + "," +
+              std::to_string(s.last_touch_at.value_or(-1)) + "," +
+              std::to_string(s.entered_stage_at.value_or(-1)) + "," + s.owner.value_or("-"));
+  return o;
+}
+
+uint64_t Fnv(uint64_t h, const std::string& s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+TEST(FoldPerfRegress, DigestMatchesThePreOptimizationFold) {
+  const std::vector<PlaybookVersion> versions = Versions();
+  ASSERT_EQ(versions.size(), 3u);
+  const std::vector<Event> events = Events();
+  ASSERT_GT(events.size(), 8000u);
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const Event*>> by_lead;
+  for (const Event& e : events) {
+    if (!by_lead.count(e.lead_id)) order.push_back(e.lead_id);
+    by_lead[e.lead_id].push_back(&e);
+  }
+  // Actions for some leads: accepted, refused and back-dated ones.
+  std::vector<Action> actions;
+  int64_t seq = 0;
+  for (size_t i = 0; i < order.size(); i += 7) {
+    const std::string& id = order[i];
+    Micros t = by_lead[id].front()->ts;
+    auto act = [&](ActionKind k, Role r, Micros at, std::optional<std::string> reason) {
+      Action a;
+      a.seq = ++seq;
+      a.lead_id = id;
+      a.kind = k;
+      a.by = r == Role::kManager ? "mgr" : "rep";
+      a.role = r;
+      a.ts = at;
+      a.reason = std::move(reason);
+      actions.push_back(a);
+    };
+    act(ActionKind::kAccept, Role::kRep, t + 3 * kDay, std::nullopt);
+    act(ActionKind::kReject, Role::kRep, t + 3 * kDay, std::string("not now"));
+    act(ActionKind::kDisqualify, Role::kRep, t + 35 * kDay, std::string("no budget"));
+    act(ActionKind::kReopen, Role::kManager, t + 36 * kDay, std::string("came back"));
+    act(ActionKind::kReopen, Role::kRep, t + 37 * kDay, std::string("refused"));
+  }
+  std::map<std::string, std::vector<const Action*>> actions_by_lead;
+  for (const Action& a : actions) actions_by_lead[a.lead_id].push_back(&a);
+
+  std::vector<MatchCache> caches;
+  for (const auto& v : versions) caches.emplace_back(v.playbook->memo_slots);
+  uint64_t digest = 1469598103934665603ULL;
+  for (Micros as_of : {INT64_MAX, kStart + 30 * kDay, kStart + 40 * kDay}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      uint64_t h = 1469598103934665603ULL;
+      for (const std::string& id : order) {
+        std::vector<const Event*> evs = by_lead[id];
+        std::vector<const Action*> acts = actions_by_lead[id];
+        if (variant == 2) {  // arrival order must not matter
+          std::reverse(evs.begin(), evs.end());
+          std::reverse(acts.begin(), acts.end());
+        }
+        FoldOptions opts;
+        opts.as_of = as_of;
+        opts.caches = variant == 1 ? nullptr : &caches;
+        h = Fnv(h, Describe(Fold(id, evs, acts, versions, opts)));
+      }
+      if (variant == 0) {
+        digest = Fnv(digest, std::to_string(h));
+        std::printf("as_of %lld: %016llx\n", static_cast<long long>(as_of),
+                    static_cast<unsigned long long>(h));
+      }
+      static uint64_t first = 0;
+      if (variant == 0) first = h;
+      EXPECT_EQ(h, first) << "variant " << variant << " (1: no cache, 2: reversed input) differs";
+    }
+  }
+  std::printf("digest %016llx\n", static_cast<unsigned long long>(digest));
+  EXPECT_EQ(digest, 0x9d812c7f61a6107eULL) << "the fold's results changed";
+}
+
+}  // namespace
+}  // namespace leadgate
