@@ -846,7 +846,9 @@ Status Store::BeginBulkLoad() {
 
 Status Store::FinishBulkLoad() {
   return Guard([&] {
+    db_->exec("PRAGMA threads=4");  // the sorter behind CREATE INDEX may use helper threads
     db_->exec(kLeadIndexes);
+    db_->exec("PRAGMA threads=0");
     return Status::Ok();
   });
 }
