@@ -234,15 +234,26 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
   size_t skip = r.events.size() > 40 ? r.events.size() - 40 : 0;
   int64_t earlier = r.event_count - static_cast<int64_t>(r.events.size() - skip);
   if (earlier > 0) out += fmt::format("  ({} earlier events not shown)\n", earlier);
+  // Events and actions interleaved in timeline order (at one timestamp,
+  // events first, as the fold sees them).
+  std::vector<const Event*> evs;
   for (const auto& e : r.events) {
-    if (shown++ < skip) continue;
-    out += fmt::format("  {}  {}\n", FormatRfc3339(e.ts), Describe(e));
+    if (shown++ >= skip) evs.push_back(&e);
   }
-  for (const auto& a : r.actions) {
+  std::stable_sort(evs.begin(), evs.end(), [](const Event* a, const Event* b) {
+    return a->ts != b->ts ? a->ts < b->ts : a->message_id < b->message_id;
+  });
+  size_t ai = 0;
+  auto print_action = [&](const Action& a) {
     out +=
         fmt::format("  {}  {} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind), a.by,
                     a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
+  };
+  for (const Event* e : evs) {
+    while (ai < r.actions.size() && r.actions[ai].ts < e->ts) print_action(r.actions[ai++]);
+    out += fmt::format("  {}  {}\n", FormatRfc3339(e->ts), Describe(*e));
   }
+  while (ai < r.actions.size()) print_action(r.actions[ai++]);
   out += "\nStage history\n";
   if (s.history.empty()) out += "  still a new lead\n";
   for (const auto& h : s.history) {
