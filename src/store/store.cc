@@ -140,7 +140,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
   std::unique_ptr<Store> s(new Store());
   try {
     s->db_ = std::make_unique<SQLite::Database>(
-        path, create ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE : SQLite::OPEN_READWRITE);
+        path, SQLite::OPEN_NOMUTEX |
+                  (create ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE : SQLite::OPEN_READWRITE));
     s->db_->setBusyTimeout(10000);
     if (create) s->db_->exec("PRAGMA page_size=16384");  // before the first table
     s->db_->exec("PRAGMA journal_mode=WAL");

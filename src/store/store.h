@@ -39,6 +39,8 @@ struct LeadRow {
   std::optional<std::string> owner;
 };
 
+// One connection; use a Store from one thread at a time (it is opened
+// without SQLite's per-call mutex). Other threads open their own Store.
 class Store {
  public:
   ~Store();
