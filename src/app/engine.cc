@@ -811,6 +811,67 @@ Result<SlaReport> Engine::Sla(Micros at, bool refold) {
   return r;
 }
 
+Result<FunnelReport> Engine::Funnel(std::optional<Micros> from, std::optional<Micros> to,
+                                    const std::string& by, Micros at, bool refold) {
+  if (!ValidFunnelBy(by)) {
+    return Status::Usage(
+        "--by must be source, industry, job_title, owner, playbook_version or "
+        "month, not '" +
+        by + "'");
+  }
+  FunnelReport r;
+  r.from = from;
+  r.to = to;
+  r.as_of = at;
+  r.by = by;
+  FunnelBuilder b(&r);
+  auto in_cohort = [&](Micros created) {
+    return created <= at && (!from || created >= *from) && (!to || created < *to);
+  };
+  const bool need_traits = by == "source" || by == "industry" || by == "job_title";
+  auto version_at = [&](Micros t) {
+    int64_t v = versions_.front().version;
+    for (const auto& pv : versions_) {
+      if (pv.applied_at <= t) v = pv.version;
+    }
+    return v;
+  };
+  auto current = ProjectionsCurrentAt(at);
+  if (!current.ok()) return current.status();
+  Status s = Status::Ok();
+  if (*current && !refold) {
+    s = store_->ForEachProjection(
+        [&](const Store::StoredLead& l) {
+          if (!in_cohort(l.row.first_at)) return Status::Ok();
+          LeadState st;
+          st.id = l.row.id;
+          if (need_traits) {
+            int64_t n = 0;
+            if (Status d = DecodeProjection(l.state, &st, &n); !d.ok()) return d;
+          }
+          FunnelLead fl{
+              l.row.first_at,
+              FunnelGroupOf(by, st.traits, l.row.owner, version_at(l.row.first_at), l.row.first_at),
+              &l.history};
+          b.Add(fl);
+          return Status::Ok();
+        },
+        /*with_state=*/need_traits);
+  } else {
+    s = FoldAll(at, [&](const LeadState& st) {
+      if (!in_cohort(st.first_at)) return Status::Ok();
+      FunnelLead fl{st.first_at,
+                    FunnelGroupOf(by, st.traits, st.owner, version_at(st.first_at), st.first_at),
+                    &st.history};
+      b.Add(fl);
+      return Status::Ok();
+    });
+  }
+  if (!s.ok()) return s;
+  b.Finish();
+  return r;
+}
+
 Status Engine::Rebuild(int64_t* leads) {
   // One transaction: drop the projections and their indexes, refold every
   // lead from the log (a reader thread decodes, this thread folds and

@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "app/reports.h"
 #include "common/status.h"
 #include "fold/fold.h"
 #include "store/store.h"
@@ -94,6 +95,10 @@ class Engine {
                                       bool refold = false);
   Result<SlaReport> Sla(Micros at, bool refold = false);
   Status Rebuild(int64_t* leads);
+  // The funnel of the leads created in [from, to) as of `at`, grouped by `by`
+  // (docs/reports.md); from the projections when they are current at `at`.
+  Result<FunnelReport> Funnel(std::optional<Micros> from, std::optional<Micros> to,
+                              const std::string& by, Micros at, bool refold = false);
   // Folds every lead as of `at` (the slow, always-correct path).
   Status FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace leadgate {
 namespace {
@@ -321,6 +322,101 @@ std::string SlaText(const SlaReport& r, Micros at, bool color) {
           "  {:<12} MQL {}  due {}  {}\n", o.id, FormatRfc3339(o.mql_at), FormatRfc3339(o.due),
           o.overdue_seconds > 0 ? Paint(color, "31", fmt::format("{}s overdue", o.overdue_seconds))
                                 : fmt::format("{}s left", -o.overdue_seconds));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+Json GroupJson(const FunnelGroup& g) {
+  Json reached = Json::object();
+  for (size_t i = 0; i < kStageCount; ++i) reached[StageName(static_cast<Stage>(i))] = g.reached[i];
+  Json conv = Json::object();
+  for (const auto& [k, v] : g.conversion)
+    conv[k] = v ? Json(std::round(*v * 10000) / 10000) : Json();
+  return {{"leads", g.leads}, {"reached", reached}, {"conversion", conv}};
+}
+
+Json ReasonsJson(const std::vector<ReasonCount>& v) {
+  Json out = Json::array();
+  for (const auto& r : v) out.push_back({{"reason", r.reason}, {"count", r.count}});
+  return out;
+}
+
+std::string Pct(const std::optional<double>& v) {
+  return v ? fmt::format("{:.1f}%", *v * 100) : std::string("-");
+}
+
+}  // namespace
+
+Json FunnelJson(const FunnelReport& r) {
+  Json j = GroupJson(r.all);
+  j["by"] = nullptr;
+  if (!r.by.empty()) {
+    Json by = Json::object();
+    for (const auto& [k, g] : r.groups) by[k] = GroupJson(g);
+    j["by"] = by;
+  }
+  Json times = Json::object();
+  for (size_t i = 0; i < kStageCount; ++i) {
+    const StageTime& t = r.time_in_stage[i];
+    times[StageName(static_cast<Stage>(i))] = {
+        {"stays", t.stays},
+        {"median_hours", t.median_hours ? Json(Round2(*t.median_hours)) : Json()},
+        {"p90_hours", t.p90_hours ? Json(Round2(*t.p90_hours)) : Json()}};
+  }
+  j["time_in_stage"] = times;
+  j["reasons"] = {{"rejected", ReasonsJson(r.rejected)},
+                  {"lost", ReasonsJson(r.lost)},
+                  {"disqualified", ReasonsJson(r.disqualified)}};
+  j["cohort"] = {{"from", r.from ? Json(FormatRfc3339(*r.from)) : Json()},
+                 {"to", r.to ? Json(FormatRfc3339(*r.to)) : Json()},
+                 {"group_by", r.by.empty() ? Json() : Json(r.by)}};
+  j["as_of"] = FormatRfc3339(r.as_of);
+  return j;
+}
+
+std::string FunnelText(const FunnelReport& r) {
+  std::string cohort = r.from || r.to ? "created" : "(all)";
+  if (r.from) cohort += " from " + FormatRfc3339(*r.from);
+  if (r.to) cohort += " before " + FormatRfc3339(*r.to);
+  std::string out =
+      fmt::format("Funnel as of {} — {} leads {}\n\n", FormatRfc3339(r.as_of), r.all.leads, cohort);
+  out += fmt::format("  {:<14} {:>8} {:>8}\n", "stage", "reached", "share");
+  for (size_t i = 0; i < kStageCount; ++i) {
+    double share = r.all.leads ? static_cast<double>(r.all.reached[i]) / r.all.leads : 0;
+    out += fmt::format("  {:<14} {:>8} {:>7.1f}%\n", StageName(static_cast<Stage>(i)),
+                       r.all.reached[i], share * 100);
+  }
+  out += "\nConversion\n";
+  for (const auto& [k, v] : r.all.conversion) out += fmt::format("  {:<20} {:>7}\n", k, Pct(v));
+  out += "\nTime in stage (completed stays)\n";
+  for (size_t i = 0; i < kStageCount; ++i) {
+    const StageTime& t = r.time_in_stage[i];
+    if (!t.stays) continue;
+    out += fmt::format("  {:<14} median {:>8.1f} h   p90 {:>8.1f} h   ({} stays)\n",
+                       StageName(static_cast<Stage>(i)), *t.median_hours, *t.p90_hours, t.stays);
+  }
+  auto reasons = [&](const char* title, const std::vector<ReasonCount>& v) {
+    if (v.empty()) return;
+    out += fmt::format("\n{}\n", title);
+    for (size_t i = 0; i < v.size() && i < 10; ++i)
+      out += fmt::format("  {:>6}  {}\n", v[i].count, v[i].reason);
+  };
+  reasons("Reject reasons", r.rejected);
+  reasons("Lost reasons", r.lost);
+  reasons("Disqualified", r.disqualified);
+  if (!r.by.empty()) {
+    out += fmt::format("\nBy {}\n", r.by);
+    out += fmt::format("  {:<28} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n", r.by, "leads", "mql",
+                       "sql", "won", "lead>mql", "mql>won");
+    for (const auto& [k, g] : r.groups) {
+      out += fmt::format("  {:<28} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n", k.substr(0, 28), g.leads,
+                         g.reached[static_cast<size_t>(Stage::kMql)],
+                         g.reached[static_cast<size_t>(Stage::kSql)],
+                         g.reached[static_cast<size_t>(Stage::kWon)], Pct(g.conversion[0].second),
+                         Pct(g.conversion[5].second));
     }
   }
   return out;

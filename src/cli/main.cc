@@ -40,11 +40,12 @@ bool Tty(int fd) { return isatty(fd) == 1; }
 
 struct AtOption {
   std::string text;
+  const char* flag = "--at";
   Result<Micros> Get() const {
     if (text.empty()) return NowMicros();
     auto t = ParseDateOrTime(text);
     if (!t) {
-      return Status::Usage("--at '" + text +
+      return Status::Usage(std::string(flag) + " '" + text +
                            "' is not an RFC 3339 time (like 2026-03-01T10:00:00Z)");
     }
     return *t;
@@ -370,6 +371,48 @@ int Main(int argc, char** argv) {
     Status s = (*e)->Rebuild(&n);
     if (s.ok()) std::cout << "rebuilt " << n << " leads\n";
     rc = ExitFor(s);
+  });
+
+  // report
+  auto* rep = app.add_subcommand("report", "funnel analytics (docs/reports.md)");
+  rep->require_subcommand(1);
+  auto* funnel = rep->add_subcommand(
+      "funnel", "leads reaching each stage, conversion, time in stage, reasons");
+  AtOption f_at, f_from, f_to;
+  f_from.flag = "--from";
+  f_to.flag = "--to";
+  std::string f_by;
+  bool f_json = false, f_refold = false;
+  funnel->add_option("--at", f_at.text, "as of (RFC 3339), default now");
+  funnel->add_option("--from", f_from.text, "cohort: leads created at or after (RFC 3339)");
+  funnel->add_option("--to", f_to.text, "cohort: leads created before (RFC 3339)");
+  funnel->add_option("--by", f_by,
+                     "group by source, industry, job_title, owner, playbook_version or month");
+  funnel->add_flag("--json", f_json, "the JSON contract");
+  funnel->add_flag("--refold", f_refold, "fold every lead instead of reading projections");
+  funnel->callback([&] {
+    auto at = f_at.Get();
+    if (!at.ok()) return void(rc = ExitFor(at.status()));
+    std::optional<Micros> from, to;
+    if (!f_from.text.empty()) {
+      auto t = f_from.Get();
+      if (!t.ok()) return void(rc = ExitFor(t.status()));
+      from = *t;
+    }
+    if (!f_to.text.empty()) {
+      auto t = f_to.Get();
+      if (!t.ok()) return void(rc = ExitFor(t.status()));
+      to = *t;
+    }
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto r = (*e)->Funnel(from, to, f_by, *at, f_refold);
+    if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (f_json) {
+      std::cout << FunnelJson(*r).dump(2) << "\n";
+    } else {
+      std::cout << FunnelText(*r);
+    }
   });
 
   // export

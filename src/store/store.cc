@@ -747,6 +747,58 @@ Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string
   return out;
 }
 
+Status Store::ForEachProjection(const std::function<Status(const StoredLead&)>& fn,
+                                bool with_state) {
+  return Guard([&] {
+    SQLite::Statement q(*db_, std::string("SELECT id, stage, fit, eng_sum, eng_ref, eng_key, "
+                                          "last_at, owner, playbook_version, ") +
+                                  (with_state ? "state" : "NULL") +
+                                  ", first_at FROM leads ORDER BY id");
+    SQLite::Statement h(*db_,
+                        "SELECT lead_id, at, from_stage, to_stage, by_user, reason, rule, "
+                        "exception, playbook_version FROM history ORDER BY lead_id, idx");
+    bool h_ok = h.executeStep();
+    std::string h_id = h_ok ? h.getColumn(0).getString() : "";
+    StoredLead l;
+    while (q.executeStep()) {
+      l.row.id = q.getColumn(0).getString();
+      l.row.stage = ParseStage(q.getColumn(1).getString()).value_or(Stage::kLead);
+      l.row.fit = q.getColumn(2).getDouble();
+      l.row.eng_sum = q.getColumn(3).getDouble();
+      l.row.eng_ref = q.getColumn(4).getInt64();
+      l.row.eng_key = q.getColumn(5).getDouble();
+      l.row.last_at = q.getColumn(6).getInt64();
+      l.row.owner = OptText(q.getColumn(7));
+      l.playbook_version = q.getColumn(8).getInt64();
+      auto state = q.getColumn(9);
+      l.state.assign(static_cast<const char*>(state.getBlob()),
+                     static_cast<size_t>(state.getBytes()));
+      l.row.first_at = q.getColumn(10).getInt64();
+      l.history.clear();
+      while (h_ok && h_id < l.row.id) {  // history of a lead without a row: skip
+        h_ok = h.executeStep();
+        if (h_ok) h_id = h.getColumn(0).getString();
+      }
+      while (h_ok && h_id == l.row.id) {
+        HistoryEntry e;
+        e.at = h.getColumn(1).getInt64();
+        e.from = ParseStage(h.getColumn(2).getString()).value_or(Stage::kLead);
+        e.to = ParseStage(h.getColumn(3).getString()).value_or(Stage::kLead);
+        e.by = h.getColumn(4).getString();
+        e.reason = OptText(h.getColumn(5));
+        e.rule = OptText(h.getColumn(6));
+        e.exception = h.getColumn(7).getInt() != 0;
+        e.playbook_version = h.getColumn(8).getInt64();
+        l.history.push_back(std::move(e));
+        h_ok = h.executeStep();
+        if (h_ok) h_id = h.getColumn(0).getString();
+      }
+      if (Status s = fn(l); !s.ok()) return s;
+    }
+    return Status::Ok();
+  });
+}
+
 Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
                          std::vector<Action>* actions) {
   return Guard([&] {

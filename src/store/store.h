@@ -37,6 +37,7 @@ struct LeadRow {
   double eng_key = 0;  // orders leads by engagement at any later time (see EngagementKey)
   Micros last_at = 0;
   std::optional<std::string> owner;
+  Micros first_at = 0;  // filled by ForEachProjection
 };
 
 // One connection; use a Store from one thread at a time (it is opened
@@ -120,6 +121,10 @@ class Store {
     std::vector<HistoryEntry> history;
   };
   Result<std::optional<StoredLead>> LoadProjection(const std::string& id);
+  // Every projection with its history, ordered by lead id (reports).
+  // with_state=false leaves StoredLead::state empty (cheaper).
+  Status ForEachProjection(const std::function<Status(const StoredLead&)>& fn,
+                           bool with_state = true);
   // The lead's last `n` events (timeline order) and all its actions.
   Status LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
                     std::vector<Action>* actions);

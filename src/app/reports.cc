@@ -1,0 +1,135 @@
+#include "app/reports.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace leadgate {
+namespace {
+
+constexpr std::pair<Stage, Stage> kConversions[] = {
+    {Stage::kLead, Stage::kMql},        {Stage::kMql, Stage::kSal},
+    {Stage::kSal, Stage::kSql},         {Stage::kSql, Stage::kOpportunity},
+    {Stage::kOpportunity, Stage::kWon}, {Stage::kMql, Stage::kWon},
+};
+
+size_t Idx(Stage s) { return static_cast<size_t>(s); }
+
+// Nearest-rank percentile of sorted values.
+double Percentile(const std::vector<double>& v, double p) {
+  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+  rank = std::clamp<size_t>(rank, 1, v.size());
+  return v[rank - 1];
+}
+
+std::vector<ReasonCount> Sorted(const std::map<std::string, int64_t>& m) {
+  std::vector<ReasonCount> out;
+  for (const auto& [k, n] : m) out.push_back({k, n});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ReasonCount& a, const ReasonCount& b) { return a.count > b.count; });
+  return out;
+}
+
+}  // namespace
+
+void FunnelBuilder::AddTo(FunnelGroup* g,
+                          const std::array<std::optional<Micros>, kStageCount>& first) {
+  ++g->leads;
+  for (size_t s = 0; s < kStageCount; ++s) {
+    if (first[s]) ++g->reached[s];
+  }
+  if (g->conversion_counts.empty()) g->conversion_counts.resize(std::size(kConversions));
+  for (size_t i = 0; i < std::size(kConversions); ++i) {
+    const auto& fa = first[Idx(kConversions[i].first)];
+    if (!fa) continue;
+    ++g->conversion_counts[i].first;
+    // "Later": b's first entry at or after a's first entry. A lead that
+    // skipped a (an SQL that never was an MQL) is not in a's denominator.
+    const auto& fb = first[Idx(kConversions[i].second)];
+    if (fb && *fb >= *fa) ++g->conversion_counts[i].second;
+  }
+}
+
+void FunnelBuilder::Add(const FunnelLead& lead) {
+  std::array<std::optional<Micros>, kStageCount> first;
+  first[Idx(Stage::kLead)] = lead.created_at;
+  Micros entered = lead.created_at;
+  Stage current = Stage::kLead;
+  for (const HistoryEntry& h : *lead.history) {
+    auto& f = first[Idx(h.to)];
+    if (!f) f = h.at;
+    if (h.from == current) {
+      stays_[Idx(current)].push_back(static_cast<double>(h.at - entered) / kHour);
+    }
+    current = h.to;
+    entered = h.at;
+    const std::string why = h.reason.value_or(h.rule.value_or("(no reason given)"));
+    if (h.to == Stage::kNurture && h.by != "engine") ++rejected_[why];
+    if (h.to == Stage::kLost) ++lost_[why];
+    if (h.to == Stage::kDisq) ++disqualified_[h.rule ? *h.rule : why];
+  }
+  AddTo(&r_->all, first);
+  if (!r_->by.empty()) AddTo(&r_->groups[lead.group], first);
+}
+
+void FunnelBuilder::Finish() {
+  auto finish = [](FunnelGroup* g) {
+    if (g->conversion_counts.empty()) g->conversion_counts.resize(std::size(kConversions));
+    g->conversion.clear();
+    for (size_t i = 0; i < std::size(kConversions); ++i) {
+      std::string key =
+          std::string(StageName(kConversions[i].first)) + "->" + StageName(kConversions[i].second);
+      auto [den, num] = g->conversion_counts[i];
+      g->conversion.emplace_back(
+          key, den > 0 ? std::optional<double>(static_cast<double>(num) / static_cast<double>(den))
+                       : std::nullopt);
+    }
+  };
+  finish(&r_->all);
+  for (auto& [k, g] : r_->groups) finish(&g);
+  for (size_t s = 0; s < kStageCount; ++s) {
+    auto& v = stays_[s];
+    std::sort(v.begin(), v.end());
+    StageTime& t = r_->time_in_stage[s];
+    t.stays = static_cast<int64_t>(v.size());
+    if (!v.empty()) {
+      t.median_hours = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+      t.p90_hours = Percentile(v, 0.9);
+    }
+  }
+  r_->rejected = Sorted(rejected_);
+  r_->lost = Sorted(lost_);
+  r_->disqualified = Sorted(disqualified_);
+}
+
+bool ValidFunnelBy(const std::string& by) {
+  return by.empty() || by == "source" || by == "industry" || by == "job_title" || by == "owner" ||
+         by == "playbook_version" || by == "month";
+}
+
+std::string FunnelGroupOf(const std::string& by, const std::map<std::string, Value>& traits,
+                          const std::optional<std::string>& owner, int64_t playbook_version,
+                          Micros created_at) {
+  auto trait = [&](std::initializer_list<const char*> keys) -> std::string {
+    for (const char* k : keys) {
+      auto it = traits.find(k);
+      if (it != traits.end() && !it->second.is_null()) {
+        std::string v(TrimSpaces(it->second.ToText()));
+        if (!v.empty()) return v;
+      }
+    }
+    return "(none)";
+  };
+  if (by == "source") return trait({"lead_source", "source", "utm_source"});
+  if (by == "industry") return trait({"industry"});
+  if (by == "job_title") return trait({"job_title", "title"});
+  if (by == "owner") return owner.value_or("(unassigned)");
+  if (by == "playbook_version") {
+    std::string v = "v";  // (built with +=: GCC 12 warns falsely on "v" + std::to_string)
+    v += std::to_string(playbook_version);
+    return v;
+  }
+  if (by == "month") return FormatRfc3339(created_at).substr(0, 7);
+  return "";
+}
+
+}  // namespace leadgate

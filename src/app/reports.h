@@ -1,0 +1,76 @@
+// Funnel analytics over the folded leads (docs/reports.md): who reached which
+// stage, stage-to-stage conversion, time in stage, and the reasons people
+// gave, for a cohort of leads by creation time, optionally grouped.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fold/fold.h"
+
+namespace leadgate {
+
+constexpr size_t kStageCount = 9;
+
+struct FunnelGroup {
+  int64_t leads = 0;
+  std::array<int64_t, kStageCount> reached{};  // by Stage
+  // "lead->mql" etc.: share of the leads that reached a and later reached b
+  // (nullopt when none reached a).
+  std::vector<std::pair<std::string, std::optional<double>>> conversion;
+  // Internal counts for the conversions (same order as conversion).
+  std::vector<std::pair<int64_t, int64_t>> conversion_counts;
+};
+
+struct StageTime {
+  int64_t stays = 0;  // completed stays in the stage
+  std::optional<double> median_hours, p90_hours;
+};
+
+struct ReasonCount {
+  std::string reason;
+  int64_t count = 0;
+};
+
+struct FunnelReport {
+  std::optional<Micros> from, to;
+  Micros as_of = 0;
+  std::string by;  // "" when not grouped
+  FunnelGroup all;
+  std::map<std::string, FunnelGroup> groups;
+  std::array<StageTime, kStageCount> time_in_stage;
+  std::vector<ReasonCount> rejected, lost, disqualified;
+};
+
+// One lead as the report sees it.
+struct FunnelLead {
+  Micros created_at = 0;
+  std::string group;  // the --by value ("(none)" when missing)
+  const std::vector<HistoryEntry>* history = nullptr;
+};
+
+// Accumulates leads into a report (cohort filtering is the caller's).
+class FunnelBuilder {
+ public:
+  explicit FunnelBuilder(FunnelReport* r) : r_(r) {}
+  void Add(const FunnelLead& lead);
+  void Finish();
+
+ private:
+  void AddTo(FunnelGroup* g, const std::array<std::optional<Micros>, kStageCount>& first);
+  FunnelReport* r_;
+  std::array<std::vector<double>, kStageCount> stays_;
+  std::map<std::string, int64_t> rejected_, lost_, disqualified_;
+};
+
+// The --by dimensions.
+bool ValidFunnelBy(const std::string& by);
+// The group value of a lead for `by` (traits for source/industry/job_title).
+std::string FunnelGroupOf(const std::string& by, const std::map<std::string, Value>& traits,
+                          const std::optional<std::string>& owner, int64_t playbook_version,
+                          Micros created_at);
+
+}  // namespace leadgate

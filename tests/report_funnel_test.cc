@@ -1,0 +1,139 @@
+// report funnel: cohort maths on hand-made histories with known answers, and
+// the command on a generated store (projections == refold, groups add up,
+// cohort bounds, bad --by).
+#include <gtest/gtest.h>
+
+#include "app/reports.h"
+#include "qa_support.h"
+
+namespace leadgate::testing {
+namespace {
+
+const Micros kT0 = 1772323200LL * kSecond;  // 2026-03-01T00:00:00Z
+
+HistoryEntry H(int hours, Stage from, Stage to, std::string by = "engine",
+               std::optional<std::string> reason = std::nullopt,
+               std::optional<std::string> rule = std::nullopt) {
+  HistoryEntry e;
+  e.at = kT0 + hours * kHour;
+  e.from = from;
+  e.to = to;
+  e.by = std::move(by);
+  e.reason = std::move(reason);
+  e.rule = std::move(rule);
+  return e;
+}
+
+std::optional<double> Conv(const FunnelGroup& g, const std::string& key) {
+  for (const auto& [k, v] : g.conversion) {
+    if (k == key) return v;
+  }
+  ADD_FAILURE() << "no conversion " << key;
+  return std::nullopt;
+}
+
+TEST(FunnelMaths, StagesPassedConversionsAndReasons) {
+  using S = Stage;
+  std::vector<std::vector<HistoryEntry>> h = {
+      // A: the whole way to won.
+      {H(10, S::kLead, S::kMql), H(12, S::kMql, S::kSal, "ana"), H(20, S::kSal, S::kSql, "ana"),
+       H(30, S::kSql, S::kOpportunity, "ana"), H(50, S::kOpportunity, S::kWon, "ana")},
+      // B: rejected to nurture, back to MQL later: counted once.
+      {H(5, S::kLead, S::kMql), H(6, S::kMql, S::kSal, "bo"),
+       H(8, S::kSal, S::kNurture, "bo", "no budget"), H(40, S::kNurture, S::kMql)},
+      // C: self-qualified straight to SQL, never an MQL.
+      {H(3, S::kLead, S::kSql, "engine", "self-qualified")},
+      // D: disqualified by a rule.
+      {H(1, S::kLead, S::kDisq, "engine", "Competitor domain", "competitor")},
+      // E: still a lead.
+      {},
+  };
+  FunnelReport r;
+  r.by = "month";
+  FunnelBuilder b(&r);
+  for (size_t i = 0; i < h.size(); ++i) {
+    b.Add({kT0, i < 3 ? "2026-03" : "2026-04", &h[i]});
+  }
+  b.Finish();
+  const FunnelGroup& g = r.all;
+  EXPECT_EQ(g.leads, 5);
+  auto reached = [&](S s) { return g.reached[static_cast<size_t>(s)]; };
+  EXPECT_EQ(reached(S::kLead), 5);
+  EXPECT_EQ(reached(S::kMql), 2) << "B re-entered MQL but counts once";
+  EXPECT_EQ(reached(S::kSal), 2);
+  EXPECT_EQ(reached(S::kSql), 2) << "C is an SQL that never was an MQL";
+  EXPECT_EQ(reached(S::kOpportunity), 1);
+  EXPECT_EQ(reached(S::kWon), 1);
+  EXPECT_EQ(reached(S::kNurture), 1);
+  EXPECT_EQ(reached(S::kDisq), 1);
+  EXPECT_DOUBLE_EQ(*Conv(g, "lead->mql"), 2.0 / 5);
+  EXPECT_DOUBLE_EQ(*Conv(g, "mql->sal"), 1.0);
+  EXPECT_DOUBLE_EQ(*Conv(g, "sal->sql"), 0.5) << "C's SQL is not after an SAL";
+  EXPECT_DOUBLE_EQ(*Conv(g, "sql->opportunity"), 0.5);
+  EXPECT_DOUBLE_EQ(*Conv(g, "opportunity->won"), 1.0);
+  EXPECT_DOUBLE_EQ(*Conv(g, "mql->won"), 0.5);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].reason, "no budget");
+  ASSERT_EQ(r.disqualified.size(), 1u);
+  EXPECT_EQ(r.disqualified[0].reason, "competitor");
+  // Completed stays: in sal, A 8 h and B 2 h.
+  const StageTime& sal = r.time_in_stage[static_cast<size_t>(S::kSal)];
+  EXPECT_EQ(sal.stays, 2);
+  EXPECT_DOUBLE_EQ(*sal.median_hours, 5.0);
+  EXPECT_DOUBLE_EQ(*sal.p90_hours, 8.0);
+  // Groups add up; a group where nobody reached a stage has a null rate.
+  ASSERT_EQ(r.groups.size(), 2u);
+  EXPECT_EQ(r.groups["2026-03"].leads + r.groups["2026-04"].leads, 5);
+  EXPECT_FALSE(Conv(r.groups["2026-04"], "mql->sal").has_value());
+}
+
+TEST(ReportFunnel, ProjectionsAgreeWithRefoldAndGroupsAddUp) {
+  TempDir dir;
+  RunResult d = RunLeadgate(
+      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const std::string db = dir.File("demo/leadgate.db");
+  const std::string at = "2026-06-01T00:00:00Z";
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = {"--db", db, "report", "funnel", "--json", "--at", at};
+    a.insert(a.end(), extra.begin(), extra.end());
+    RunResult r = RunLeadgate(a, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out, nullptr, false);
+  };
+  Json fast = run({});
+  Json slow = run({"--refold"});
+  ASSERT_FALSE(fast.is_discarded());
+  EXPECT_EQ(fast, slow);
+  EXPECT_EQ(fast["leads"], 150);
+  EXPECT_EQ(fast["reached"]["lead"], 150);
+  EXPECT_GT(fast["reached"]["mql"].get<int>(), 0);
+  EXPECT_TRUE(fast["by"].is_null());
+  for (const char* by : {"source", "industry", "owner", "month", "playbook_version"}) {
+    Json g = run({"--by", by});
+    int64_t sum = 0, mql = 0;
+    for (const auto& [k, v] : g["by"].items()) {
+      sum += v["leads"].get<int64_t>();
+      mql += v["reached"]["mql"].get<int64_t>();
+    }
+    EXPECT_EQ(sum, 150) << by;
+    EXPECT_EQ(mql, fast["reached"]["mql"].get<int64_t>()) << by;
+    EXPECT_EQ(g, run({"--by", by, "--refold"})) << by;
+  }
+  // A cohort bound keeps fewer leads; an empty cohort has null conversions.
+  Json early = run({"--to", "2026-03-10T00:00:00Z"});
+  EXPECT_LT(early["leads"].get<int>(), 150);
+  Json none = run({"--from", "2030-01-01T00:00:00Z"});
+  EXPECT_EQ(none["leads"], 0);
+  EXPECT_TRUE(none["conversion"]["lead->mql"].is_null());
+  RunResult bad = RunLeadgate({"--db", db, "report", "funnel", "--by", "colour"}, dir.path());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--by must be"), std::string::npos) << bad.err;
+  RunResult bad_t =
+      RunLeadgate({"--db", db, "report", "funnel", "--from", "yesterday"}, dir.path());
+  EXPECT_EQ(bad_t.exit_code, 2);
+  EXPECT_NE(bad_t.err.find("--from 'yesterday'"), std::string::npos) << bad_t.err;
+}
+
+}  // namespace
+}  // namespace leadgate::testing
