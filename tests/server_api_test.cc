@@ -95,6 +95,8 @@ class ServerApi : public ::testing::Test {
     doc_ = new Json(Json::parse(r.body));
   }
   static void TearDownTestSuite() {
+    EXPECT_TRUE(srv_->Alive());
+    EXPECT_EQ(srv_->Stop(), 0) << ReadFile(srv_->log());
     delete srv_;
     delete fx_;
     delete doc_;
