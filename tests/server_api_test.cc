@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -371,6 +372,43 @@ TEST(ServerProcessTest, KeyCreatePrintsTheKeyAloneAndServerStopsCleanly) {
   EXPECT_NE(log.find("\"route\":\"/healthz\""), std::string::npos) << log;
   // The store is intact and usable after the shutdown.
   EXPECT_EQ(RunLeadgate({"--db", fx.db, "queue", "--json"}).exit_code, 0);
+}
+
+// SIGTERM while a big batch may be in flight: either it was read (then it is
+// answered 200 and stored) or the connection closes and nothing is stored;
+// the server exits 0 either way. No timing is asserted.
+TEST(ServerProcessTest, ShutdownFinishesTheRequestInFlight) {
+  Fixture fx;
+  ServerProcess srv(fx.db, {"--max-body", "20000000", "--quiet"});
+  std::string batch = R"({"batch":[)";
+  const std::string ts = Fixture::Ts(1);
+  for (int i = 0; i < 20000; ++i) {
+    if (i) batch += ',';
+    batch += R"({"type":"track","userId":"S-)" + std::to_string(i % 500) +
+             R"(","event":"email_replied","timestamp":")" + ts + R"(","messageId":"s-)" +
+             std::to_string(i) + R"("})";
+  }
+  batch += "]}";
+  int status = -1;
+  std::thread client([&] {
+    try {
+      status = Http(srv.port(), "POST", "/v1/batch", batch, Bearer(fx.keys["ingest"])).status;
+    } catch (const std::exception&) {
+      status = 0;  // closed before it was read
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(srv.Stop(), 0) << ReadFile(srv.log());
+  client.join();
+  ::testing::Test::RecordProperty("inflight_status", status);
+  RunResult q = RunLeadgate({"--db", fx.db, "export", "events", "--lead", "S-1"});
+  if (status == 200) {
+    EXPECT_EQ(q.exit_code, 0) << q.err;
+    EXPECT_EQ(std::count(q.out.begin(), q.out.end(), '\n'), 40);
+  } else {
+    EXPECT_EQ(status, 0);
+    EXPECT_NE(q.exit_code, 0);
+  }
 }
 
 TEST(ServerProcessTest, BadListenAddressIsAUsageError) {
