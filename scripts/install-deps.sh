@@ -6,7 +6,7 @@ PKGS=(
   g++ clang cmake ninja-build pkg-config clang-format git
   libsqlite3-dev libsqlitecpp-dev libyaml-cpp-dev libre2-dev libsimdjson-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libsodium-dev libcsv-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libboost1.74-dev zlib1g-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -595,8 +595,10 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
   for (const auto& [seq, why] : trial.skipped_actions) {
     if (seq == INT64_MAX) {
       store_->Rollback();
-      return Status::Refused("refused '" + req.action + "' on " + req.lead + " at " +
-                             FormatRfc3339(req.at) + ": " + why);
+      std::string m = "refused '" + req.action + "' on " + req.lead + " at " +
+                      FormatRfc3339(req.at) + ": " + why;
+      if (why.rfind("role rule", 0) == 0) return Status::Forbidden(std::move(m));
+      return Status::Refused(std::move(m));
     }
   }
   auto seq = store_->InsertAction(a);

@@ -66,6 +66,18 @@ struct ActRequest {
   std::optional<std::string> budget, authority, need, timeline, current_solution;
 };
 
+// A new API key: `key` is the whole secret, shown once (only its hash is stored).
+struct NewKey {
+  std::string id, key, user;
+  bool ingest_only = false;
+};
+// Who a valid key speaks for.
+struct Principal {
+  std::string key_id, user;
+  Role role = Role::kRep;
+  bool ingest_only = false;
+};
+
 struct ProgressSink {
   virtual ~ProgressSink() = default;
   virtual void Update(int64_t done, int64_t total) = 0;
@@ -101,6 +113,17 @@ class Engine {
                               const std::string& by, Micros at, bool refold = false);
   // Folds every lead as of `at` (the slow, always-correct path).
   Status FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn);
+
+  // The HTTP API's operations (engine_api.cc).
+  // Applies playbook YAML text (`name` is recorded as its file, used in errors).
+  Status ApplyPlaybookText(const std::string& yaml, const std::string& name, Micros at,
+                           int64_t* version);
+  Result<NewKey> CreateKey(const std::string& user, bool ingest_only, Micros now);
+  Result<std::vector<KeyRecord>> Keys();
+  Status RevokeKey(const std::string& id, Micros now);
+  // NotFound for a key that is malformed, unknown, wrong or revoked (the
+  // message says which, never echoing the secret).
+  Result<Principal> Authenticate(std::string_view key);
 
   const std::vector<PlaybookVersion>& versions() const { return versions_; }
   const Playbook& PlaybookAt(Micros at) const;

@@ -14,6 +14,7 @@
 #include "app/render.h"
 #include "cli/demo.h"
 #include "ingest/jsonl.h"
+#include "server/server.h"
 
 namespace leadgate {
 namespace {
@@ -440,6 +441,75 @@ int Main(int argc, char** argv) {
       for (size_t i = 0; s.ok() && i < events.size(); ++i) s = write(events[i]);
     }
     std::cout.flush();
+    rc = ExitFor(s);
+  });
+
+  // serve
+  auto* serve = app.add_subcommand("serve", "serve the HTTP API (docs/api.md) on this store");
+  server::ServerOptions sopts;
+  serve->add_option("--listen", sopts.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->envname("LEADGATE_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--max-body", sopts.max_body_bytes, "largest request body, in bytes")
+      ->envname("LEADGATE_MAX_BODY")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-inflated", sopts.max_inflated_bytes,
+                   "largest gzip body after decompression, in bytes")
+      ->envname("LEADGATE_MAX_INFLATED")
+      ->capture_default_str();
+  serve
+      ->add_option("--timeout", sopts.timeout_seconds,
+                   "seconds to read a request or write a response")
+      ->envname("LEADGATE_TIMEOUT")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_flag("--quiet", sopts.quiet, "no request log lines on stderr")
+      ->envname("LEADGATE_QUIET");
+  serve->callback([&] {
+    sopts.db = db;
+    rc = server::Serve(sopts);
+  });
+
+  // key
+  auto* key = app.add_subcommand("key", "API keys for the HTTP server");
+  key->require_subcommand(1);
+  auto* kcreate = key->add_subcommand(
+      "create", "create a key for a user; prints it once, alone on stdout (only its hash is kept)");
+  std::string kuser;
+  bool kingest = false;
+  kcreate->add_option("USER", kuser, "the user the key speaks for")->required();
+  kcreate->add_flag("--ingest-only", kingest, "the key may only send events (marketing systems)");
+  kcreate->callback([&] {
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto k = (*e)->CreateKey(kuser, kingest, NowMicros());
+    if (!k.ok()) return void(rc = ExitFor(k.status()));
+    std::cout << k->key << std::endl;
+    std::cerr << "key " << k->id << " for " << k->user << (k->ingest_only ? " (ingest-only)" : "")
+              << ": store it now, it is not shown again\n";
+  });
+  auto* klist = key->add_subcommand("list", "list keys (ids, users, state; never the secrets)");
+  klist->callback([&] {
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto keys = (*e)->Keys();
+    if (!keys.ok()) return void(rc = ExitFor(keys.status()));
+    for (const auto& k : *keys) {
+      std::cout << k.id << "  " << k.user << "  " << (k.ingest_only ? "ingest-only" : "full")
+                << "  created " << FormatRfc3339(k.created_at)
+                << (k.revoked_at ? "  revoked " + FormatRfc3339(*k.revoked_at) : std::string())
+                << "\n";
+    }
+  });
+  auto* krevoke = key->add_subcommand("revoke", "revoke a key by its id");
+  std::string kid;
+  krevoke->add_option("ID", kid, "the key's id (from key list)")->required();
+  krevoke->callback([&] {
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    Status s = (*e)->RevokeKey(kid, NowMicros());
+    if (s.ok()) std::cout << "revoked " << kid << "\n";
     rc = ExitFor(s);
   });
 

@@ -17,6 +17,7 @@ enum class StatusCode {
   kNotFound,      // unknown lead / user: exit 1
   kUsage,         // wrong command line: exit 2
   kInternal,      // storage failure and the like
+  kForbidden,     // the role rules do not let this user do it: exit 1
 };
 
 class [[nodiscard]] Status {
@@ -30,6 +31,7 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status Usage(std::string m) { return {StatusCode::kUsage, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Forbidden(std::string m) { return {StatusCode::kForbidden, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -54,6 +54,11 @@ CREATE TABLE msg_collisions(message_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL) 
 ALTER TABLE leads ADD COLUMN who TEXT NOT NULL DEFAULT '';
 INSERT OR IGNORE INTO dirty SELECT id FROM leads;
 )SQL",
+    // 3: API keys for the HTTP server (only a hash of each key is kept).
+    R"SQL(
+CREATE TABLE keys(id TEXT PRIMARY KEY, user TEXT NOT NULL, hash BLOB NOT NULL,
+  ingest_only INTEGER NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+)SQL",
 };
 
 constexpr const char* kLeadIndexes =
@@ -181,6 +186,13 @@ Status Store::Migrate() {
 void Store::SetCacheKiB(int kib) {
   try {
     db_->exec("PRAGMA cache_size=-" + std::to_string(kib));
+  } catch (...) {
+  }
+}
+
+void Store::SetBusyTimeoutMs(int ms) {
+  try {
+    db_->exec("PRAGMA busy_timeout=" + std::to_string(ms));
   } catch (...) {
   }
 }
@@ -1071,6 +1083,92 @@ Status Store::ConvertEventsToChunks() {
   if (Status s = flush(); !s.ok()) return s;
   db_->exec("DROP TABLE events");
   return Status::Ok();
+}
+
+Status Store::AddKey(const KeyRecord& k) {
+  return Guard([&] {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO keys(id, user, hash, ingest_only, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, k.id);
+    q.bind(2, k.user);
+    q.bind(3, k.hash.data(), static_cast<int>(k.hash.size()));
+    q.bind(4, k.ingest_only ? 1 : 0);
+    q.bind(5, static_cast<int64_t>(k.created_at));
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+namespace {
+KeyRecord ReadKey(SQLite::Statement& q) {
+  KeyRecord k;
+  k.id = q.getColumn(0).getString();
+  k.user = q.getColumn(1).getString();
+  const auto* b = static_cast<const char*>(q.getColumn(2).getBlob());
+  k.hash.assign(b, static_cast<size_t>(q.getColumn(2).getBytes()));
+  k.ingest_only = q.getColumn(3).getInt() != 0;
+  k.created_at = q.getColumn(4).getInt64();
+  if (!q.getColumn(5).isNull()) k.revoked_at = q.getColumn(5).getInt64();
+  return k;
+}
+}  // namespace
+
+Result<std::optional<KeyRecord>> Store::GetKey(const std::string& id) {
+  std::optional<KeyRecord> out;
+  Status st = Guard([&] {
+    SQLite::Statement q(*db_,
+                        "SELECT id, user, hash, ingest_only, created_at, revoked_at FROM keys "
+                        "WHERE id = ?");
+    q.bind(1, id);
+    if (q.executeStep()) out = ReadKey(q);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::vector<KeyRecord>> Store::Keys() {
+  std::vector<KeyRecord> out;
+  Status st = Guard([&] {
+    SQLite::Statement q(*db_,
+                        "SELECT id, user, hash, ingest_only, created_at, revoked_at FROM keys "
+                        "ORDER BY created_at, id");
+    while (q.executeStep()) out.push_back(ReadKey(q));
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<bool> Store::RevokeKey(const std::string& id, Micros at) {
+  bool changed = false;
+  Status st = Guard([&] {
+    SQLite::Statement q(*db_, "UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+    q.bind(1, static_cast<int64_t>(at));
+    q.bind(2, id);
+    changed = q.exec() > 0;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return changed;
+}
+
+Result<std::string> Store::PlaybookSource(int64_t version) {
+  std::string out;
+  bool found = false;
+  Status st = Guard([&] {
+    SQLite::Statement q(*db_, "SELECT source FROM playbooks WHERE version = ?");
+    q.bind(1, static_cast<int64_t>(version));
+    if (q.executeStep()) {
+      out = q.getColumn(0).getString();
+      found = true;
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!found) return Status::NotFound("no playbook version " + std::to_string(version));
+  return out;
 }
 
 }  // namespace leadgate

@@ -27,6 +27,15 @@ struct UserRecord {
   Role role;
 };
 
+// An API key of the HTTP server: `hash` is a digest of the secret (the key
+// itself is never stored).
+struct KeyRecord {
+  std::string id, user, hash;
+  bool ingest_only = false;
+  Micros created_at = 0;
+  std::optional<Micros> revoked_at;
+};
+
 // The projection row of one lead: enough for queue without refolding.
 struct LeadRow {
   std::string id;
@@ -51,6 +60,8 @@ class Store {
 
   // Page cache size for this connection (the default is 192 MB).
   void SetCacheKiB(int kib);
+  // How long a write waits for another process's lock (the server).
+  void SetBusyTimeoutMs(int ms);
   Status Begin();
   Status Commit();
   void Rollback();
@@ -154,6 +165,14 @@ class Store {
   Result<int64_t> CountEvents();
   // Every stored event in (lead, ts, messageId) order (export, tests).
   Status ForEachEvent(const std::function<Status(const Event&)>& fn);
+
+  // API keys (schema 3).
+  Status AddKey(const KeyRecord& k);
+  Result<std::optional<KeyRecord>> GetKey(const std::string& id);
+  Result<std::vector<KeyRecord>> Keys();                     // oldest first
+  Result<bool> RevokeKey(const std::string& id, Micros at);  // false: unknown or revoked already
+  // The YAML text of a stored playbook version.
+  Result<std::string> PlaybookSource(int64_t version);
 
   SQLite::Database& db() { return *db_; }
 

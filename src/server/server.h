@@ -1,0 +1,26 @@
+// `leadgate serve`: the HTTP API over one store. The network runs on Asio
+// (Boost.Beast); every Engine call runs on one engine thread (the Engine and
+// its SQLite connection are not thread-safe).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace leadgate::server {
+
+struct ServerOptions {
+  std::string db = "leadgate.db";
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  size_t max_body_bytes = 8 << 20;        // request body as sent
+  size_t max_inflated_bytes = 32 << 20;   // a gzip body after decompression
+  size_t max_header_bytes = 16 << 10;
+  int timeout_seconds = 30;  // to read a request / write a response
+  bool quiet = false;        // no request log lines
+};
+
+// Serves until SIGTERM or SIGINT: then stops accepting, finishes the
+// requests in flight and closes the store. Prints "listening on HOST:PORT"
+// on stdout once bound. Returns the process exit status.
+int Serve(const ServerOptions& opts);
+
+}  // namespace leadgate::server
