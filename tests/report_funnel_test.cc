@@ -135,5 +135,67 @@ TEST(ReportFunnel, ProjectionsAgreeWithRefoldAndGroupsAddUp) {
   EXPECT_NE(bad_t.err.find("--from 'yesterday'"), std::string::npos) << bad_t.err;
 }
 
+TEST(ReportStalled, WaitingLeadsOldestFirstAndAnActionClearsThem) {
+  TempDir dir;
+  RunResult d = RunLeadgate(
+      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const std::string db = dir.File("demo/leadgate.db");
+  auto stalled = [&](const std::string& at, std::vector<std::string> extra = {}) {
+    std::vector<std::string> a = {"--db", db, "report", "stalled", "--json", "--at", at};
+    a.insert(a.end(), extra.begin(), extra.end());
+    RunResult r = RunLeadgate(a, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out, nullptr, false);
+  };
+  const std::string at = "2026-06-01T00:00:00Z";
+  Json rows = stalled(at);
+  ASSERT_TRUE(rows.is_array());
+  ASSERT_GT(rows.size(), 0u);
+  EXPECT_EQ(rows, stalled(at, {"--refold"}));
+  std::string prev;
+  for (const auto& r : rows) {
+    std::string stage = r["stage"];
+    EXPECT_TRUE(stage == "mql" || stage == "sal" || stage == "sql") << r;
+    EXPECT_GE(r["idle_seconds"].get<int64_t>(), 3 * 86400) << r;
+    EXPECT_GE(r["since"].get<std::string>(), prev) << "oldest first";
+    prev = r["since"];
+  }
+  // A week's threshold lists fewer; 0 lists at least as many.
+  EXPECT_LE(stalled(at, {"--older-than", "30d"}).size(), rows.size());
+  EXPECT_GE(stalled(at, {"--older-than", "0m"}).size(), rows.size());
+
+  // Accepting the oldest MQL takes it off the list until its SAL idles 3 days.
+  std::string lead;
+  for (const auto& r : rows) {
+    if (r["stage"] == "mql") {
+      lead = r["id"];
+      break;
+    }
+  }
+  ASSERT_FALSE(lead.empty());
+  ASSERT_EQ(
+      RunLeadgate({"--db", db, "user", "add", "qa-rep", "--role", "rep"}, dir.path()).exit_code, 0);
+  RunResult act =
+      RunLeadgate({"--db", db, "act", lead, "accept", "--by", "qa-rep", "--at", at}, dir.path());
+  ASSERT_EQ(act.exit_code, 0) << act.err;
+  auto find = [&](const Json& list) -> Json {
+    for (const auto& r : list) {
+      if (r["id"] == lead) return r;
+    }
+    return Json();
+  };
+  EXPECT_TRUE(find(stalled("2026-06-01T01:00:00Z")).is_null());
+  Json later = find(stalled("2026-06-05T00:00:00Z"));
+  ASSERT_FALSE(later.is_null());
+  EXPECT_EQ(later["stage"], "sal");
+  EXPECT_EQ(later["owner"], "qa-rep");
+  EXPECT_EQ(later["idle_seconds"], 4 * 86400);
+  RunResult bad =
+      RunLeadgate({"--db", db, "report", "stalled", "--older-than", "soon"}, dir.path());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--older-than 'soon'"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace leadgate::testing

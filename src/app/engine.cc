@@ -874,6 +874,46 @@ Result<FunnelReport> Engine::Funnel(std::optional<Micros> from, std::optional<Mi
   return r;
 }
 
+Result<std::vector<StalledRow>> Engine::Stalled(Micros at, Micros older_than, bool refold) {
+  std::vector<StalledRow> rows;
+  auto current = ProjectionsCurrentAt(at);
+  if (!current.ok()) return current.status();
+  Status s = Status::Ok();
+  if (*current && !refold) {
+    s = store_->ForEachProjection([&](const Store::StoredLead& l) {
+      const Stage st = l.row.stage;
+      if (st != Stage::kMql && st != Stage::kSal && st != Stage::kSql) return Status::Ok();
+      LeadState ls;
+      ls.id = l.row.id;
+      ls.stage = st;
+      ls.owner = l.row.owner;
+      int64_t n = 0;
+      if (Status d = DecodeProjection(l.state, &ls, &n); !d.ok()) return d;
+      StalledRow row;
+      if (StalledAt(ls, at, older_than, &row)) {
+        row.who = DescribeLead(ls.traits);
+        rows.push_back(std::move(row));
+      }
+      return Status::Ok();
+    });
+  } else {
+    s = FoldAll(at, [&](const LeadState& ls) {
+      StalledRow row;
+      if (StalledAt(ls, at, older_than, &row)) {
+        row.who = DescribeLead(ls.traits);
+        rows.push_back(std::move(row));
+      }
+      return Status::Ok();
+    });
+  }
+  if (!s.ok()) return s;
+  std::sort(rows.begin(), rows.end(), [](const StalledRow& a, const StalledRow& b) {
+    if (a.since != b.since) return a.since < b.since;
+    return a.id < b.id;
+  });
+  return rows;
+}
+
 Status Engine::Rebuild(int64_t* leads) {
   // One transaction: drop the projections and their indexes, refold every
   // lead from the log (a reader thread decodes, this thread folds and

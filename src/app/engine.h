@@ -107,6 +107,9 @@ class Engine {
                                       bool refold = false);
   Result<SlaReport> Sla(Micros at, bool refold = false);
   Status Rebuild(int64_t* leads);
+  // MQLs and SALs nobody acted on, SQLs with no touch, idle >= older_than,
+  // oldest first (docs/reports.md).
+  Result<std::vector<StalledRow>> Stalled(Micros at, Micros older_than, bool refold = false);
   // The funnel of the leads created in [from, to) as of `at`, grouped by `by`
   // (docs/reports.md); from the projections when they are current at `at`.
   Result<FunnelReport> Funnel(std::optional<Micros> from, std::optional<Micros> to,

@@ -422,4 +422,31 @@ std::string FunnelText(const FunnelReport& r) {
   return out;
 }
 
+Json StalledJson(const std::vector<StalledRow>& rows) {
+  Json out = Json::array();
+  for (const auto& r : rows) {
+    out.push_back({{"id", r.id},
+                   {"stage", StageName(r.stage)},
+                   {"owner", r.owner ? Json(*r.owner) : Json()},
+                   {"since", FormatRfc3339(r.since)},
+                   {"idle_seconds", r.idle_seconds},
+                   {"who", r.who}});
+  }
+  return out;
+}
+
+std::string StalledText(const std::vector<StalledRow>& rows, Micros at, Micros older_than) {
+  std::string out =
+      fmt::format("{} leads waiting on sales for {:.1f} days or more, as of {}\n", rows.size(),
+                  static_cast<double>(older_than) / kDay, FormatRfc3339(at));
+  if (rows.empty()) return out;
+  out +=
+      fmt::format("\n  {:<14} {:<5} {:<12} {:>8}  {}\n", "lead", "stage", "owner", "idle", "who");
+  for (const auto& r : rows) {
+    out += fmt::format("  {:<14} {:<5} {:<12} {:>7.1f}d  {}\n", r.id, StageName(r.stage),
+                       r.owner.value_or("-"), static_cast<double>(r.idle_seconds) / 86400, r.who);
+  }
+  return out;
+}
+
 }  // namespace leadgate

@@ -101,6 +101,24 @@ void FunnelBuilder::Finish() {
   r_->disqualified = Sorted(disqualified_);
 }
 
+bool StalledAt(const LeadState& s, Micros at, Micros older_than, StalledRow* row) {
+  if (s.stage != Stage::kMql && s.stage != Stage::kSal && s.stage != Stage::kSql) return false;
+  const Micros entered = s.entered_stage_at.value_or(s.first_at);
+  Micros since = entered;
+  if (s.stage == Stage::kSql) {
+    if (s.last_touch_at && *s.last_touch_at > since) since = *s.last_touch_at;
+  } else if (s.last_touch_at && *s.last_touch_at > entered) {
+    return false;  // someone acted on it after it entered the stage
+  }
+  if (at - since < older_than) return false;
+  row->id = s.id;
+  row->stage = s.stage;
+  row->owner = s.owner;
+  row->since = since;
+  row->idle_seconds = (at - since) / kSecond;
+  return true;
+}
+
 bool ValidFunnelBy(const std::string& by) {
   return by.empty() || by == "source" || by == "industry" || by == "job_title" || by == "owner" ||
          by == "playbook_version" || by == "month";

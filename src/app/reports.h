@@ -66,6 +66,19 @@ class FunnelBuilder {
   std::map<std::string, int64_t> rejected_, lost_, disqualified_;
 };
 
+// A lead waiting on sales: an MQL or SAL nobody acted on since it entered
+// the stage, or an SQL with no touch, for longer than a threshold.
+struct StalledRow {
+  std::string id;
+  Stage stage = Stage::kMql;
+  std::optional<std::string> owner;
+  Micros since = 0;  // entered the stage (MQL, SAL) or last touched (SQL)
+  int64_t idle_seconds = 0;
+  std::string who;
+};
+// Whether `s` is stalled at `at` (idle >= older_than); fills `row`.
+bool StalledAt(const LeadState& s, Micros at, Micros older_than, StalledRow* row);
+
 // The --by dimensions.
 bool ValidFunnelBy(const std::string& by);
 // The group value of a lead for `by` (traits for source/industry/job_title).

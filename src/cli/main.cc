@@ -416,6 +416,35 @@ int Main(int argc, char** argv) {
     }
   });
 
+  auto* stalled = rep->add_subcommand(
+      "stalled", "MQLs and SALs nobody acted on, SQLs with no touch, oldest first");
+  AtOption st_at;
+  std::string st_older = "3d";
+  bool st_json = false, st_refold = false;
+  stalled->add_option("--at", st_at.text, "as of (RFC 3339), default now");
+  stalled->add_option("--older-than", st_older, "idle at least this long (30m, 12h, 3d)")
+      ->capture_default_str();
+  stalled->add_flag("--json", st_json, "JSON: [{id, stage, owner, since, idle_seconds, who}]");
+  stalled->add_flag("--refold", st_refold, "fold every lead instead of reading projections");
+  stalled->callback([&] {
+    auto at = st_at.Get();
+    if (!at.ok()) return void(rc = ExitFor(at.status()));
+    auto older = ParseDuration(st_older);
+    if (!older || *older < 0) {
+      return void(rc = ExitFor(Status::Usage("--older-than '" + st_older +
+                                             "' is not a duration like 30m, 12h or 3d")));
+    }
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto r = (*e)->Stalled(*at, *older, st_refold);
+    if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (st_json) {
+      std::cout << StalledJson(*r).dump(2) << "\n";
+    } else {
+      std::cout << StalledText(*r, *at, *older);
+    }
+  });
+
   // export
   auto* exp = app.add_subcommand("export", "write the stored log out");
   exp->require_subcommand(1);
