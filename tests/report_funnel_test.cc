@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "app/reports.h"
+#include "common/time.h"
 #include "qa_support.h"
 
 namespace leadgate::testing {
@@ -195,6 +196,79 @@ TEST(ReportStalled, WaitingLeadsOldestFirstAndAnActionClearsThem) {
       RunLeadgate({"--db", db, "report", "stalled", "--older-than", "soon"}, dir.path());
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--older-than 'soon'"), std::string::npos) << bad.err;
+}
+
+TEST(SlaCompliance, IsoWeeks) {
+  auto at = [](const char* t) { return *ParseDateOrTime(t); };
+  EXPECT_EQ(IsoWeek(at("2026-01-01T12:00:00Z")), "2026-W01");  // a Thursday
+  EXPECT_EQ(IsoWeek(at("2027-01-01T00:00:00Z")), "2026-W53");  // a Friday
+  EXPECT_EQ(IsoWeek(at("2024-12-30T00:00:00Z")), "2025-W01");  // a Monday
+  EXPECT_EQ(IsoWeek(at("2021-01-03T23:59:59Z")), "2020-W53");  // a Sunday
+  EXPECT_EQ(IsoWeek(at("2026-03-02T00:00:00Z")), "2026-W10");
+}
+
+TEST(SlaCompliance, MetBreachedRunningAndRates) {
+  SlaComplianceReport r;
+  r.as_of = kT0 + kDay;
+  SlaComplianceBuilder b(&r);
+  auto clock = [](Micros mql, std::optional<Micros> resp, std::optional<std::string> by) {
+    SlaClock c;
+    c.mql_at = mql;
+    c.due = mql + 5 * kMinute;
+    c.responded_at = resp;
+    c.responded_by = std::move(by);
+    return c;
+  };
+  b.Add({clock(kT0, kT0 + 2 * kMinute, "ana")}, "ana");                 // met, 120 s
+  b.Add({clock(kT0, kT0 + 10 * kMinute, "ana")}, "ana");                // answered late
+  b.Add({clock(kT0, std::nullopt, std::nullopt)}, std::nullopt);        // open, past due
+  b.Add({clock(r.as_of - kMinute, std::nullopt, std::nullopt)}, "bo");  // open, time left
+  b.Finish();
+  EXPECT_EQ(r.all.clocks, 4);
+  EXPECT_EQ(r.all.met, 1);
+  EXPECT_EQ(r.all.breached, 2);
+  EXPECT_EQ(r.all.running, 1);
+  EXPECT_DOUBLE_EQ(*r.all.met_rate, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(*r.all.median_response_seconds, 360);
+  EXPECT_DOUBLE_EQ(*r.all.p90_response_seconds, 600);
+  EXPECT_EQ(r.by_owner["ana"].clocks, 2);
+  EXPECT_DOUBLE_EQ(*r.by_owner["ana"].met_rate, 0.5);
+  EXPECT_EQ(r.by_owner["(unassigned)"].breached, 1);
+  EXPECT_FALSE(r.by_owner["bo"].met_rate.has_value()) << "nothing decided yet";
+  ASSERT_EQ(r.by_week.size(), 1u);
+}
+
+TEST(ReportSla, AgreesWithSlaAndAddsUp) {
+  TempDir dir;
+  RunResult d = RunLeadgate(
+      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const std::string db = dir.File("demo/leadgate.db");
+  const std::string at = "2026-06-01T00:00:00Z";
+  auto json = [&](std::vector<std::string> a) {
+    std::vector<std::string> full = {"--db", db};
+    full.insert(full.end(), a.begin(), a.end());
+    RunResult r = RunLeadgate(full, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out, nullptr, false);
+  };
+  Json rep = json({"report", "sla", "--json", "--at", at});
+  Json sla = json({"sla", "--json", "--at", at});
+  ASSERT_FALSE(rep.is_discarded());
+  EXPECT_EQ(rep, json({"report", "sla", "--json", "--at", at, "--refold"}));
+  EXPECT_GT(rep["clocks"].get<int>(), 0);
+  EXPECT_EQ(rep["met"], sla["met"]);
+  EXPECT_EQ(rep["breached"], sla["breaches"]);
+  EXPECT_EQ(rep["limit_seconds"], sla["limit_seconds"]);
+  for (const char* dim : {"by_owner", "by_week"}) {
+    int64_t clocks = 0, met = 0;
+    for (const auto& [k, v] : rep[dim].items()) {
+      clocks += v["clocks"].get<int64_t>();
+      met += v["met"].get<int64_t>();
+    }
+    EXPECT_EQ(clocks, rep["clocks"].get<int64_t>()) << dim;
+    EXPECT_EQ(met, rep["met"].get<int64_t>()) << dim;
+  }
 }
 
 }  // namespace

@@ -914,6 +914,34 @@ Result<std::vector<StalledRow>> Engine::Stalled(Micros at, Micros older_than, bo
   return rows;
 }
 
+Result<SlaComplianceReport> Engine::SlaCompliance(Micros at, bool refold) {
+  SlaComplianceReport r;
+  r.as_of = at;
+  r.limit = PlaybookAt(at).first_response;
+  SlaComplianceBuilder b(&r);
+  auto current = ProjectionsCurrentAt(at);
+  if (!current.ok()) return current.status();
+  Status s = Status::Ok();
+  if (*current && !refold) {
+    s = store_->ForEachProjection([&](const Store::StoredLead& l) {
+      LeadState st;
+      st.id = l.row.id;
+      int64_t n = 0;
+      if (Status d = DecodeProjection(l.state, &st, &n); !d.ok()) return d;
+      b.Add(st.clocks, l.row.owner);
+      return Status::Ok();
+    });
+  } else {
+    s = FoldAll(at, [&](const LeadState& st) {
+      b.Add(st.clocks, st.owner);
+      return Status::Ok();
+    });
+  }
+  if (!s.ok()) return s;
+  b.Finish();
+  return r;
+}
+
 Status Engine::Rebuild(int64_t* leads) {
   // One transaction: drop the projections and their indexes, refold every
   // lead from the log (a reader thread decodes, this thread folds and

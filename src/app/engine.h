@@ -107,6 +107,8 @@ class Engine {
                                       bool refold = false);
   Result<SlaReport> Sla(Micros at, bool refold = false);
   Status Rebuild(int64_t* leads);
+  // Speed-to-lead compliance by owner and by week (docs/reports.md).
+  Result<SlaComplianceReport> SlaCompliance(Micros at, bool refold = false);
   // MQLs and SALs nobody acted on, SQLs with no touch, idle >= older_than,
   // oldest first (docs/reports.md).
   Result<std::vector<StalledRow>> Stalled(Micros at, Micros older_than, bool refold = false);

@@ -449,4 +449,52 @@ std::string StalledText(const std::vector<StalledRow>& rows, Micros at, Micros o
   return out;
 }
 
+namespace {
+Json SlaStatsJson(const SlaStats& s) {
+  auto opt = [](const std::optional<double>& v, bool round4) {
+    if (!v) return Json();
+    return Json(round4 ? std::round(*v * 10000) / 10000 : Round2(*v));
+  };
+  return {{"clocks", s.clocks},
+          {"met", s.met},
+          {"breached", s.breached},
+          {"running", s.running},
+          {"met_rate", opt(s.met_rate, true)},
+          {"median_response_seconds", opt(s.median_response_seconds, false)},
+          {"p90_response_seconds", opt(s.p90_response_seconds, false)}};
+}
+}  // namespace
+
+Json SlaComplianceJson(const SlaComplianceReport& r) {
+  Json j = SlaStatsJson(r.all);
+  j["limit_seconds"] = r.limit ? Json(*r.limit / kSecond) : Json();
+  Json owners = Json::object(), weeks = Json::object();
+  for (const auto& [k, s] : r.by_owner) owners[k] = SlaStatsJson(s);
+  for (const auto& [k, s] : r.by_week) weeks[k] = SlaStatsJson(s);
+  j["by_owner"] = owners;
+  j["by_week"] = weeks;
+  j["as_of"] = FormatRfc3339(r.as_of);
+  return j;
+}
+
+std::string SlaComplianceText(const SlaComplianceReport& r) {
+  auto line = [](const std::string& name, const SlaStats& s) {
+    return fmt::format(
+        "  {:<16} {:>7} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10}\n", name.substr(0, 16), s.clocks,
+        s.met, s.breached, s.running, s.met_rate ? fmt::format("{:.1f}%", *s.met_rate * 100) : "-",
+        s.median_response_seconds ? fmt::format("{:.0f}s", *s.median_response_seconds) : "-",
+        s.p90_response_seconds ? fmt::format("{:.0f}s", *s.p90_response_seconds) : "-");
+  };
+  std::string head = fmt::format("  {:<16} {:>7} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10}\n", "",
+                                 "clocks", "met", "breached", "running", "met %", "median", "p90");
+  std::string out = fmt::format("Speed to lead as of {} (limit {})\n\n", FormatRfc3339(r.as_of),
+                                r.limit ? std::to_string(*r.limit / kSecond) + "s" : "none");
+  out += head + line("all", r.all);
+  out += "\nBy owner\n" + head;
+  for (const auto& [k, s] : r.by_owner) out += line(k, s);
+  out += "\nBy week of the MQL\n" + head;
+  for (const auto& [k, s] : r.by_week) out += line(k, s);
+  return out;
+}
+
 }  // namespace leadgate

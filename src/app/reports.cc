@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace leadgate {
 namespace {
@@ -117,6 +118,62 @@ bool StalledAt(const LeadState& s, Micros at, Micros older_than, StalledRow* row
   row->since = since;
   row->idle_seconds = (at - since) / kSecond;
   return true;
+}
+
+std::string IsoWeek(Micros t) {
+  // Days since 1970-01-01 (a Thursday); ISO weeks start on Monday and week 1
+  // holds the year's first Thursday.
+  const int64_t days = t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay);
+  const int64_t wd = ((days % 7) + 7 + 3) % 7;  // 0 = Monday
+  const int64_t thursday = days - wd + 3;
+  std::string date = FormatRfc3339(thursday * kDay);
+  const int year = std::stoi(date.substr(0, 4));
+  const int64_t jan1 = DaysFromCivil(year, 1, 1);
+  const int64_t week = (thursday - jan1) / 7 + 1;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-W%02d", year, static_cast<int>(week));
+  return buf;
+}
+
+void SlaComplianceBuilder::Add(const std::vector<SlaClock>& clocks,
+                               const std::optional<std::string>& owner) {
+  for (const SlaClock& c : clocks) {
+    const std::string who = c.responded_by ? *c.responded_by : owner.value_or("(unassigned)");
+    for (SlaStats* st : {&r_->all, &r_->by_owner[who], &r_->by_week[IsoWeek(c.mql_at)]}) {
+      ++st->clocks;
+      if (c.responded_at) {
+        const double resp = static_cast<double>(*c.responded_at - c.mql_at) / kSecond;
+        st->responses.push_back(resp);
+        if (*c.responded_at > c.due) {
+          ++st->breached;
+        } else {
+          ++st->met;
+        }
+      } else if (r_->as_of > c.due) {
+        ++st->breached;
+      } else {
+        ++st->running;
+      }
+    }
+  }
+}
+
+void SlaComplianceBuilder::Finish() {
+  auto finish = [](SlaStats* st) {
+    if (st->met + st->breached > 0) {
+      st->met_rate = static_cast<double>(st->met) / static_cast<double>(st->met + st->breached);
+    }
+    auto& v = st->responses;
+    std::sort(v.begin(), v.end());
+    if (!v.empty()) {
+      st->median_response_seconds =
+          v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+      st->p90_response_seconds = Percentile(v, 0.9);
+    }
+  };
+  finish(&r_->all);
+  for (auto& [k, st] : r_->by_owner) finish(&st);
+  for (auto& [k, st] : r_->by_week) finish(&st);
 }
 
 bool ValidFunnelBy(const std::string& by) {

@@ -79,6 +79,32 @@ struct StalledRow {
 // Whether `s` is stalled at `at` (idle >= older_than); fills `row`.
 bool StalledAt(const LeadState& s, Micros at, Micros older_than, StalledRow* row);
 
+// Speed-to-lead compliance of a set of clocks.
+struct SlaStats {
+  int64_t clocks = 0, met = 0, breached = 0, running = 0;  // running: open, not yet due
+  std::optional<double> met_rate;                          // met / (met + breached)
+  std::optional<double> median_response_seconds, p90_response_seconds;
+  std::vector<double> responses;  // answered clocks, seconds (internal)
+};
+struct SlaComplianceReport {
+  Micros as_of = 0;
+  std::optional<Micros> limit;
+  SlaStats all;
+  std::map<std::string, SlaStats> by_owner, by_week;  // week of the MQL: "2026-W14"
+};
+class SlaComplianceBuilder {
+ public:
+  explicit SlaComplianceBuilder(SlaComplianceReport* r) : r_(r) {}
+  // The lead's clocks; `owner` names who answered, else the lead's owner.
+  void Add(const std::vector<SlaClock>& clocks, const std::optional<std::string>& owner);
+  void Finish();
+
+ private:
+  SlaComplianceReport* r_;
+};
+// ISO 8601 week of t ("2026-W09").
+std::string IsoWeek(Micros t);
+
 // The --by dimensions.
 bool ValidFunnelBy(const std::string& by);
 // The group value of a lead for `by` (traits for source/industry/job_title).

@@ -445,6 +445,26 @@ int Main(int argc, char** argv) {
     }
   });
 
+  auto* rsla = rep->add_subcommand("sla", "speed-to-lead compliance by owner and by week");
+  AtOption rs_at;
+  bool rs_json = false, rs_refold = false;
+  rsla->add_option("--at", rs_at.text, "as of (RFC 3339), default now");
+  rsla->add_flag("--json", rs_json, "the JSON (docs/reports.md)");
+  rsla->add_flag("--refold", rs_refold, "fold every lead instead of reading projections");
+  rsla->callback([&] {
+    auto at = rs_at.Get();
+    if (!at.ok()) return void(rc = ExitFor(at.status()));
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto r = (*e)->SlaCompliance(*at, rs_refold);
+    if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (rs_json) {
+      std::cout << SlaComplianceJson(*r).dump(2) << "\n";
+    } else {
+      std::cout << SlaComplianceText(*r);
+    }
+  });
+
   // export
   auto* exp = app.add_subcommand("export", "write the stored log out");
   exp->require_subcommand(1);
