@@ -271,5 +271,50 @@ TEST(ReportSla, AgreesWithSlaAndAddsUp) {
   }
 }
 
+TEST(ReportExceptions, OverridesAndSelfQualificationsByPath) {
+  TempDir dir;
+  RunResult d = RunLeadgate(
+      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const std::string db = dir.File("demo/leadgate.db");
+  const std::string at = "2026-06-01T00:00:00Z";
+  auto json = [&](std::vector<std::string> a) {
+    std::vector<std::string> full = {"--db", db};
+    full.insert(full.end(), a.begin(), a.end());
+    RunResult r = RunLeadgate(full, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out, nullptr, false);
+  };
+  Json before = json({"report", "exceptions", "--json", "--at", at});
+  ASSERT_FALSE(before.is_discarded());
+  // A manager overrides one still-new lead into SQL.
+  Json queue = json({"queue", "--json", "--stage", "lead", "--limit", "1", "--at", at});
+  ASSERT_EQ(queue.size(), 1u);
+  const std::string lead = queue[0]["id"];
+  ASSERT_EQ(
+      RunLeadgate({"--db", db, "user", "add", "boss", "--role", "manager"}, dir.path()).exit_code,
+      0);
+  RunResult o = RunLeadgate({"--db", db, "act", lead, "override", "--by", "boss", "--reason",
+                             "board member's referral", "--at", at},
+                            dir.path());
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  Json after = json({"report", "exceptions", "--json", "--at", at});
+  EXPECT_EQ(after, json({"report", "exceptions", "--json", "--at", at, "--refold"}));
+  EXPECT_EQ(after["overrides"], before["overrides"].get<int>() + 1);
+  EXPECT_EQ(after["overrides_by"]["boss"], 1);
+  EXPECT_EQ(after["self_qualified"], before["self_qualified"]);
+  EXPECT_EQ(after["paths"]["override"]["leads"],
+            before["paths"]["override"]["leads"].get<int>() + 1);
+  EXPECT_GE(after["paths"]["override"]["reached"]["sql"].get<int>(), 1);
+  int64_t sum = 0;
+  for (const char* p : {"override", "self_qualified", "normal"}) {
+    sum += after["paths"][p]["leads"].get<int64_t>();
+  }
+  EXPECT_EQ(sum, 150);
+  EXPECT_EQ(after["paths"]["self_qualified"]["leads"].get<int>(),
+            after["self_qualified"].get<int>())
+      << "the demo's self-qualified leads did so once each";
+}
+
 }  // namespace
 }  // namespace leadgate::testing

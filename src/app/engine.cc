@@ -942,6 +942,44 @@ Result<SlaComplianceReport> Engine::SlaCompliance(Micros at, bool refold) {
   return r;
 }
 
+Result<ExceptionsReport> Engine::Exceptions(Micros at, bool refold) {
+  ExceptionsReport r;
+  r.paths.as_of = at;
+  r.paths.by = "path";
+  FunnelBuilder b(&r.paths);
+  auto add = [&](Micros created, const std::vector<HistoryEntry>& history) {
+    for (const HistoryEntry& h : history) {
+      if (!h.exception) continue;
+      if (h.by == "engine") {
+        ++r.self_qualified;
+      } else {
+        ++r.overrides;
+        ++r.overrides_by[h.by];
+      }
+    }
+    b.Add({created, ExceptionPath(history), &history});
+  };
+  auto current = ProjectionsCurrentAt(at);
+  if (!current.ok()) return current.status();
+  Status s = Status::Ok();
+  if (*current && !refold) {
+    s = store_->ForEachProjection(
+        [&](const Store::StoredLead& l) {
+          add(l.row.first_at, l.history);
+          return Status::Ok();
+        },
+        /*with_state=*/false);
+  } else {
+    s = FoldAll(at, [&](const LeadState& st) {
+      add(st.first_at, st.history);
+      return Status::Ok();
+    });
+  }
+  if (!s.ok()) return s;
+  b.Finish();
+  return r;
+}
+
 Status Engine::Rebuild(int64_t* leads) {
   // One transaction: drop the projections and their indexes, refold every
   // lead from the log (a reader thread decodes, this thread folds and

@@ -107,6 +107,7 @@ class Engine {
                                       bool refold = false);
   Result<SlaReport> Sla(Micros at, bool refold = false);
   Status Rebuild(int64_t* leads);
+  Result<ExceptionsReport> Exceptions(Micros at, bool refold = false);
   // Speed-to-lead compliance by owner and by week (docs/reports.md).
   Result<SlaComplianceReport> SlaCompliance(Micros at, bool refold = false);
   // MQLs and SALs nobody acted on, SQLs with no touch, idle >= older_than,

@@ -497,4 +497,47 @@ std::string SlaComplianceText(const SlaComplianceReport& r) {
   return out;
 }
 
+Json ExceptionsJson(const ExceptionsReport& r) {
+  Json paths = Json::object();
+  for (const char* p : {"override", "self_qualified", "normal"}) {
+    auto it = r.paths.groups.find(p);
+    FunnelGroup empty;
+    if (it == r.paths.groups.end()) {
+      FunnelReport tmp;
+      FunnelBuilder(&tmp).Finish();
+      empty = tmp.all;
+    }
+    paths[p] = GroupJson(it == r.paths.groups.end() ? empty : it->second);
+  }
+  Json by = Json::object();
+  for (const auto& [k, n] : r.overrides_by) by[k] = n;
+  return {{"overrides", r.overrides},
+          {"self_qualified", r.self_qualified},
+          {"overrides_by", by},
+          {"paths", paths},
+          {"as_of", FormatRfc3339(r.paths.as_of)}};
+}
+
+std::string ExceptionsText(const ExceptionsReport& r) {
+  std::string out = fmt::format("Exceptions as of {}: {} manager overrides, {} self-qualified\n",
+                                FormatRfc3339(r.paths.as_of), r.overrides, r.self_qualified);
+  for (const auto& [k, n] : r.overrides_by) out += fmt::format("  {:>6}  overrides by {}\n", n, k);
+  out += fmt::format("\n  {:<16} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n", "path", "leads", "sql",
+                     "won", "lost", "sql>opp", "opp>won");
+  for (const char* p : {"override", "self_qualified", "normal"}) {
+    auto it = r.paths.groups.find(p);
+    if (it == r.paths.groups.end()) {
+      out += fmt::format("  {:<16} {:>7}\n", p, 0);
+      continue;
+    }
+    const FunnelGroup& g = it->second;
+    out += fmt::format("  {:<16} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n", p, g.leads,
+                       g.reached[static_cast<size_t>(Stage::kSql)],
+                       g.reached[static_cast<size_t>(Stage::kWon)],
+                       g.reached[static_cast<size_t>(Stage::kLost)], Pct(g.conversion[3].second),
+                       Pct(g.conversion[4].second));
+  }
+  return out;
+}
+
 }  // namespace leadgate

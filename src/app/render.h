@@ -15,6 +15,7 @@ nlohmann::ordered_json SlaJson(const SlaReport& r);
 nlohmann::ordered_json FunnelJson(const FunnelReport& r);
 nlohmann::ordered_json StalledJson(const std::vector<StalledRow>& rows);
 nlohmann::ordered_json SlaComplianceJson(const SlaComplianceReport& r);
+nlohmann::ordered_json ExceptionsJson(const ExceptionsReport& r);
 
 // Human output. `color` adds ANSI colours (on a terminal).
 std::string ShowText(const ShowResult& r, const Playbook& pb, bool color);
@@ -22,6 +23,7 @@ std::string QueueText(const std::vector<QueueRow>& rows, Micros at, bool color);
 std::string SlaText(const SlaReport& r, Micros at, bool color);
 std::string FunnelText(const FunnelReport& r);
 std::string SlaComplianceText(const SlaComplianceReport& r);
+std::string ExceptionsText(const ExceptionsReport& r);
 std::string StalledText(const std::vector<StalledRow>& rows, Micros at, Micros older_than);
 
 }  // namespace leadgate

@@ -176,6 +176,16 @@ void SlaComplianceBuilder::Finish() {
   for (auto& [k, st] : r_->by_week) finish(&st);
 }
 
+std::string ExceptionPath(const std::vector<HistoryEntry>& history) {
+  std::string path = "normal";
+  for (const HistoryEntry& h : history) {
+    if (!h.exception) continue;
+    if (h.by != "engine") return "override";
+    path = "self_qualified";
+  }
+  return path;
+}
+
 bool ValidFunnelBy(const std::string& by) {
   return by.empty() || by == "source" || by == "industry" || by == "job_title" || by == "owner" ||
          by == "playbook_version" || by == "month";

@@ -105,6 +105,17 @@ class SlaComplianceBuilder {
 // ISO 8601 week of t ("2026-W09").
 std::string IsoWeek(Micros t);
 
+// The exception paths into SQL and how their leads converted: `paths` is a
+// funnel grouped by path ("override", "self_qualified", "normal": every
+// other lead).
+struct ExceptionsReport {
+  int64_t overrides = 0, self_qualified = 0;    // exception entries
+  std::map<std::string, int64_t> overrides_by;  // who overrode
+  FunnelReport paths;
+};
+// The path of a lead by its history.
+std::string ExceptionPath(const std::vector<HistoryEntry>& history);
+
 // The --by dimensions.
 bool ValidFunnelBy(const std::string& by);
 // The group value of a lead for `by` (traits for source/industry/job_title).

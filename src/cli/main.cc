@@ -465,6 +465,27 @@ int Main(int argc, char** argv) {
     }
   });
 
+  auto* rexc = rep->add_subcommand(
+      "exceptions", "manager overrides and self-qualifications, and how those leads converted");
+  AtOption rx_at;
+  bool rx_json = false, rx_refold = false;
+  rexc->add_option("--at", rx_at.text, "as of (RFC 3339), default now");
+  rexc->add_flag("--json", rx_json, "the JSON (docs/reports.md)");
+  rexc->add_flag("--refold", rx_refold, "fold every lead instead of reading projections");
+  rexc->callback([&] {
+    auto at = rx_at.Get();
+    if (!at.ok()) return void(rc = ExitFor(at.status()));
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto r = (*e)->Exceptions(*at, rx_refold);
+    if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (rx_json) {
+      std::cout << ExceptionsJson(*r).dump(2) << "\n";
+    } else {
+      std::cout << ExceptionsText(*r);
+    }
+  });
+
   // export
   auto* exp = app.add_subcommand("export", "write the stored log out");
   exp->require_subcommand(1);
