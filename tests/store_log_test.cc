@@ -199,6 +199,44 @@ TEST_F(StoreLog, JourneyBreaksTiesOnOneTimestampByMessageId) {
   for (size_t i = 0; i < 40; ++i) EXPECT_EQ(r->events[i].message_id, ids[560 + i]) << i;
 }
 
+TEST(StoreRefresh, LargeRefreshOnWorkerThreadsEqualsRefold) {
+  // Over 512 dirty leads: the refresh splits them into key ranges folded by
+  // worker threads with their own connections; the result must equal the
+  // always-exact refold, and a rebuild.
+  Lg lg;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1500; ++i) {
+    std::string lead = "L-" + std::to_string(10000 + i);
+    lines.push_back(R"({"type":"identify","userId":")" + lead + R"(","traits":{"job_title":")" +
+                    (i % 3 ? "VP Sales" : "Engineer") +
+                    R"(","industry":"software","company_size":)" + std::to_string(40 + i % 300) +
+                    R"(},"timestamp":"2026-03-01T10:00:00Z"})");
+    for (int k = 0; k < i % 5; ++k) {
+      lines.push_back(R"({"type":"track","userId":")" + lead +
+                      R"(","event":"webinar_attended","properties":{},"timestamp":"2026-03-0)" +
+                      std::to_string(2 + k) + R"(T10:00:00Z"})");
+    }
+  }
+  RunResult r = lg.Ingest("many.jsonl", Lines(lines));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1500 leads updated"), std::string::npos) << r.err;
+  const std::string at = "2026-04-01T00:00:00Z";
+  Json fast = lg.Queue(at, {"--limit", "0"});
+  Json slow = lg.Queue(at, {"--limit", "0", "--refold"});
+  EXPECT_EQ(fast.size(), 1500u);
+  EXPECT_EQ(fast, slow);
+  for (int i : {0, 1, 777, 1499}) {
+    std::string lead = "L-" + std::to_string(10000 + i);
+    Json a = lg.Show(lead, at);
+    Json b = lg.RunJson({"show", lead, "--json", "--at", at, "--refold"});
+    EXPECT_EQ(a["score"], b["score"]) << lead;
+    EXPECT_EQ(a["explanation"], b["explanation"]) << lead;
+    EXPECT_EQ(a["stage"], b["stage"]) << lead;
+  }
+  lg.Ok({"rebuild"});
+  EXPECT_EQ(lg.Queue(at, {"--limit", "0"}), fast);
+}
+
 TEST(StoreExport, ExportReingestsIntoAnIdenticalStore) {
   Lg a;
   std::vector<std::string> lines;

@@ -153,6 +153,40 @@ Status Engine::FoldAndSave(bool all, int64_t* count) {
     bool erase = false;
   };
   using Chunk = std::vector<Item>;
+  if (!all) {
+    // A small refresh (an HTTP request, an action's batch) runs here, on
+    // this connection: no threads, no extra connections, no sampling.
+    auto dirty = store_->DirtyCount();
+    if (!dirty.ok()) return dirty.status();
+    if (*dirty <= 512) {
+      struct Log {
+        std::string id;
+        std::vector<Event> events;
+        std::vector<Action> actions;
+      };
+      std::vector<Log> logs;
+      Status s = store_->ForEachLead(
+          false, [&](const std::string& id, const std::vector<const Event*>& events,
+                     std::vector<Action>& actions) {
+            Log& l = logs.emplace_back();
+            l.id = id;
+            l.events.reserve(events.size());
+            for (const Event* e : events) l.events.push_back(*e);
+            l.actions = std::move(actions);
+            return Status::Ok();
+          });
+      if (!s.ok()) return s;
+      FoldOptions opts = Options(INT64_MAX);
+      for (const Log& l : logs) {
+        LeadState st = Fold(l.id, Ptrs(l.events), Ptrs(l.actions), versions_, opts);
+        s = st.exists ? Save(st) : store_->DeleteProjection(l.id);
+        if (s.ok()) s = store_->ClearDirty(l.id);
+        if (!s.ok()) return s;
+        if (count) ++*count;
+      }
+      return Status::Ok();
+    }
+  }
   const int parts = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   std::vector<std::string> cuts;
   if (parts > 1) {
