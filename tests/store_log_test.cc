@@ -179,6 +179,21 @@ TEST_F(StoreLog, JourneyIsTheLatestEventsAcrossOverlappingChunks) {
   EXPECT_EQ(slow->event_count, fast->event_count);
 }
 
+TEST_F(StoreLog, APlaybookAppliedByAnotherProcessIsPickedUp) {
+  Ingest({Track("L-1", "m-1", kT0)});
+  // Another engine on the same store (the CLI next to a running server).
+  auto other = Engine::Open(db_);
+  ASSERT_TRUE(other.ok());
+  dir_.Write("low.yaml", LowBarPlaybook());
+  int64_t version = 0;
+  ASSERT_TRUE((*other)->ApplyPlaybook(dir_.File("low.yaml"), kT0 + kHour, &version).ok());
+  EXPECT_EQ(version, 2);
+  auto r = engine_->Show("L-1", kT0 + kDay);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->state.playbook_version, 2);
+  EXPECT_EQ(engine_->versions().size(), 2u);
+}
+
 TEST_F(StoreLog, JourneyBreaksTiesOnOneTimestampByMessageId) {
   // 600 events in the same second, over three ingests in shuffled id order:
   // the latest 40 are the 40 greatest messageIds.

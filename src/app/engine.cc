@@ -329,6 +329,7 @@ Status Engine::AddUser(const std::string& name, const std::string& role) {
 
 Status Engine::StoreBatch(const EventBatch& batch, IngestReport* report,
                           std::unordered_set<std::string>* touched) {
+  if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
   if (Status s = store_->Begin(); !s.ok()) return s;
   auto r = store_->AppendBatch(batch, touched);
   Status s = r.ok() ? Status::Ok() : r.status();
@@ -567,6 +568,7 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
 }
 
 Result<LeadState> Engine::Act(const ActRequest& req) {
+  if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
   auto kind = ParseAction(req.action);
   if (!kind) {
     return Status::Usage("unknown action '" + req.action +
@@ -692,7 +694,21 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
   return r;
 }
 
+// Another process (the CLI next to a running server) may have applied a
+// playbook version since this engine loaded them: pick it up.
+Status Engine::ReloadVersionsIfChanged() {
+  auto n = store_->PlaybookCount();
+  if (!n.ok()) return n.status();
+  if (*n == static_cast<int64_t>(versions_.size())) return Status::Ok();
+  auto v = store_->Playbooks();
+  if (!v.ok()) return v.status();
+  versions_ = std::move(*v);
+  caches_.clear();
+  return Status::Ok();
+}
+
 Result<bool> Engine::ProjectionsCurrentAt(Micros at) {
+  if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
   auto dirty = store_->DirtyCount();
   if (!dirty.ok()) return dirty.status();
   auto last = store_->MaxPointTime();

@@ -137,6 +137,7 @@ class Engine {
 
  private:
   Status RefreshDirty();
+  Status ReloadVersionsIfChanged();
   Status FoldAndSave(bool all, int64_t* count);
   // Stores one batch durably (its own transaction); adds the leads it touched.
   Status StoreBatch(const std::vector<Event>& events, IngestReport* report,

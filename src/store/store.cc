@@ -237,6 +237,16 @@ Result<std::vector<PlaybookVersion>> Store::Playbooks() {
   return out;
 }
 
+Result<int64_t> Store::PlaybookCount() {
+  int64_t n = 0;
+  Status st = Guard([&] {
+    n = db_->execAndGet("SELECT count(*) FROM playbooks").getInt64();
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return n;
+}
+
 Status Store::AddPlaybook(int64_t version, Micros applied_at, const std::string& source,
                           const std::string& file) {
   return Guard([&] {

@@ -68,6 +68,7 @@ class Store {
 
   // Playbook versions, oldest first.
   Result<std::vector<PlaybookVersion>> Playbooks();
+  Result<int64_t> PlaybookCount();
   Status AddPlaybook(int64_t version, Micros applied_at, const std::string& source,
                      const std::string& file);
 
