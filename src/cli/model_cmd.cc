@@ -81,12 +81,18 @@ void AddModelCommands(CLI::App& app, std::string& db, int& rc) {
       ->capture_default_str();
   ev->add_flag("--json", *json, "the JSON contract of docs/predictive.md");
   ev->add_option("--html", *html, "also write a report (ROC, calibration, deciles) to this file");
+  auto timings = std::make_shared<bool>(false);
+  ev->add_flag("--timings", *timings, "print the seconds each model took (all folds) on stderr");
+  auto folds_out = std::make_shared<std::string>();
+  ev->add_option("--folds-out", *folds_out,
+                 "write each row's fold as CSV (record,line,fold,label) so other tools can use the "
+                 "same folds");
   ev->add_option("--l2", *l2, "logistic: L2 penalty (prior precision of each standardised weight)")
       ->capture_default_str();
   ev->add_option("--min-level-count", *min_level,
                  "categorical values seen fewer times in training are grouped as (other)")
       ->capture_default_str();
-  ev->callback([&rc, args, folds, seed, kind, json, html, l2, min_level] {
+  ev->callback([&rc, args, folds, seed, kind, json, html, l2, min_level, folds_out, timings] {
     model::EvalOptions o;
     if (!model::ParseModelKind(*kind, &o.model))
       return void(
@@ -100,8 +106,20 @@ void AddModelCommands(CLI::App& app, std::string& db, int& rc) {
     o.trees.seed = *seed;
     auto d = args->Load();
     if (!d.ok()) return void(rc = Fail(d.status()));
+    if (!folds_out->empty()) {
+      auto f = model::AssignFolds(*d, o.folds, o.seed, !d->time.empty());
+      if (!f.ok()) return void(rc = Fail(f.status()));
+      std::ofstream out(*folds_out, std::ios::binary);
+      out << "record,line,fold,label\n";
+      for (size_t i = 0; i < d->rows(); ++i)
+        out << d->record[i] << ',' << d->line[i] << ',' << (*f)[i] << ',' << int{d->y[i]} << '\n';
+      if (!out) return void(rc = Fail(Status::Invalid(*folds_out + ": cannot write")));
+    }
     auto r = model::Evaluate(*d, o);
     if (!r.ok()) return void(rc = Fail(r.status()));
+    if (*timings)
+      for (const auto& [name, sec] : r->seconds)
+        std::cerr << "seconds " << name << " " << sec << " (" << r->folds << " folds)\n";
     if (!html->empty()) {
       std::ofstream f(*html, std::ios::binary);
       f << model::EvalHtml(*r, "Leadgate model evaluation: " + args->csv);

@@ -192,6 +192,7 @@ Result<Dataset> ParseCsvDataset(std::string_view data, const std::string& name,
     keep.push_back(r);
     d.y.push_back(v == pos ? 1 : 0);
     d.line.push_back(lines[r]);
+    d.record.push_back(static_cast<int64_t>(r));
   }
   const int64_t np = d.positives();
   const int64_t nn = static_cast<int64_t>(d.y.size()) - np;

@@ -27,6 +27,7 @@ struct Dataset {
   std::vector<Column> columns;  // features only (label, dropped and time column removed)
   std::vector<uint8_t> y;       // 1 = positive
   std::vector<int64_t> line;    // the CSV line each row came from
+  std::vector<int64_t> record;  // its data record's index in the file (0 = first after the header)
   std::vector<double> time;     // --time-column values (days or numbers), empty when not asked
   std::string label, positive;  // the label column and the value read as positive
   int64_t skipped_label = 0;  // rows skipped: label missing (or neither --positive nor --negative)

@@ -107,4 +107,32 @@ std::vector<float> Encoder::Encode(const Dataset& d, const std::vector<uint32_t>
   return out;
 }
 
+std::vector<double> Encoder::Linear(const Dataset& d, const std::vector<uint32_t>& rows,
+                                    double intercept, const double* w) const {
+  std::vector<double> z(rows.size(), intercept);
+  std::vector<double> table;
+  for (const Feature& f : features_) {
+    const Column& col = d.columns[f.column];
+    if (f.numeric) {
+      const double wv = w[f.first], wm = f.missing_slot >= 0 ? w[f.missing_slot] : 0.0;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const double x = col.num[rows[i]];
+        z[i] += std::isnan(x) ? wm : wv * std::clamp((x - f.mean) * f.scale, -5.0, 5.0);
+      }
+      continue;
+    }
+    // Weight per code, with the missing/other fallbacks resolved once.
+    const double other = f.other_slot >= 0 ? w[f.other_slot] : 0.0;
+    const double miss = f.missing_slot >= 0 ? w[f.missing_slot] : other;
+    table.assign(col.levels.size(), other);
+    for (size_t k = 0; k < f.level_out.size() && k < table.size(); ++k)
+      if (f.level_out[k] >= 0) table[k] = w[f.level_out[k]];
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int32_t k = col.code[rows[i]];
+      z[i] += k < 0 ? miss : table[static_cast<size_t>(k)];
+    }
+  }
+  return z;
+}
+
 }  // namespace leadgate::model

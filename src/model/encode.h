@@ -30,6 +30,11 @@ class Encoder {
   // column-major (Eigen's default layout).
   std::vector<float> Encode(const Dataset& d, const std::vector<uint32_t>& rows,
                             bool row_major) const;
+  // intercept + weights . Encode(row), straight from the columns without the
+  // matrix (a table lookup per categorical, one multiply per numeric): the
+  // fast path for scoring many leads with a linear model.
+  std::vector<double> Linear(const Dataset& d, const std::vector<uint32_t>& rows, double intercept,
+                             const double* weights) const;
 
  private:
   struct Feature {

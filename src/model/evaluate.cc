@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -152,6 +153,11 @@ Result<EvalReport> Evaluate(const Dataset& d, const EvalOptions& opt) {
   std::vector<std::vector<double>> oof(kinds.size(), std::vector<double>(n, nan));
   std::vector<std::vector<double>> fold_auc(kinds.size());
   std::vector<double> oof_nb(n, nan);
+  std::vector<double> secs(kinds.size() + 1, 0.0);
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
   for (int f = 0; f < opt.folds; ++f) {
     std::vector<uint32_t> train, test;
     for (uint32_t r = 0; r < n; ++r) {
@@ -169,12 +175,16 @@ Result<EvalReport> Evaluate(const Dataset& d, const EvalOptions& opt) {
           "fold {}: its training rows (before {} by the time column) have one class only; use "
           "fewer --folds or no --time-column",
           f + 1, f + 1));
+    auto t0 = Clock::now();
     NaiveBayes nb;
     nb.Fit(d, train);
     const auto pnb = nb.Predict(d, test);
+    secs.back() += since(t0);
     for (size_t i = 0; i < test.size(); ++i) oof_nb[test[i]] = pnb[i];
     for (size_t k = 0; k < kinds.size(); ++k) {
+      t0 = Clock::now();
       auto p = FitPredict(kinds[k], d, train, test, opt, &rep.features);
+      secs[k] += since(t0);
       if (!p.ok()) return p.status();
       std::vector<uint8_t> yt;
       for (size_t i = 0; i < test.size(); ++i) {
@@ -201,6 +211,8 @@ Result<EvalReport> Evaluate(const Dataset& d, const EvalOptions& opt) {
     }
   }
   rep.model = ModelName(kinds[chosen]);
+  for (size_t k = 0; k < kinds.size(); ++k) rep.seconds.emplace_back(ModelName(kinds[k]), secs[k]);
+  rep.seconds.emplace_back("naive_bayes", secs.back());
   rep.oof = std::move(kept[chosen]);
   rep.fold_auc = fold_auc[chosen];
   rep.rows = static_cast<int64_t>(rep.y.size());

@@ -48,6 +48,9 @@ struct EvalReport {
   std::vector<double> fold_auc;       // per fold, the reported model
   std::vector<Candidate> candidates;  // --model best: both, by out-of-fold log loss
   std::vector<std::string> warnings;
+  // Seconds spent encoding + fitting + scoring, per model, summed over folds
+  // (not in the JSON: it would make runs differ).
+  std::vector<std::pair<std::string, double>> seconds;
   // Out-of-fold predictions of the evaluated rows, for the HTML report.
   std::vector<double> oof, oof_baseline;
   std::vector<uint8_t> y;

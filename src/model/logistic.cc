@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace leadgate::model {
 namespace {
@@ -50,10 +51,20 @@ LogisticModel FitLogistic(const float* x, size_t n, size_t p, const std::vector<
   Eigen::VectorXd g(q);
   Eigen::MatrixXd B;  // a block of rows in double, with the column of ones first
   LogisticModel m;
-  for (int it = 0; it < opt.max_iter; ++it) {
+  // The Hessian costs n * q^2; above a budget it is estimated on an evenly
+  // spaced subsample of rows (rescaled, with the exact diagonal from every
+  // row), while the gradient and the line search always use every row: the
+  // steps stay descents on the exact loss, only their length is approximate.
+  const double budget = 2e9;
+  const size_t stride = std::max<size_t>(
+      1,
+      static_cast<size_t>(std::ceil(static_cast<double>(n) * static_cast<double>(q * q) / budget)));
+  // The penalised Hessian (and the gradient) at th.
+  auto curvature = [&] {
     H.setZero();
     g.setZero();
-    const Eigen::VectorXf bf = th.tail(p).cast<float>();
+    Eigen::VectorXd diag = Eigen::VectorXd::Zero(q);
+    size_t sampled = 0;
     for (size_t r0 = 0; r0 < n; r0 += kBlock) {
       const Eigen::Index len = static_cast<Eigen::Index>(std::min(kBlock, n - r0));
       const auto Xb = X.middleRows(static_cast<Eigen::Index>(r0), len);
@@ -61,20 +72,41 @@ LogisticModel FitLogistic(const float* x, size_t n, size_t p, const std::vector<
       B.col(0).setOnes();
       B.rightCols(static_cast<Eigen::Index>(p)) = Xb.cast<double>();
       const Eigen::VectorXd eta = B * th;
-      Eigen::VectorXd resid(len), sw(len);
+      Eigen::VectorXd resid(len), w(len);
       for (Eigen::Index i = 0; i < len; ++i) {
         const double pr = Sigmoid(eta(i));
         resid(i) = pr - (y[r0 + static_cast<size_t>(i)] ? 1.0 : 0.0);
-        sw(i) = std::sqrt(std::max(pr * (1 - pr), 1e-12));
+        w(i) = std::max(pr * (1 - pr), 1e-12);
       }
       g.noalias() += B.transpose() * resid;
-      B = sw.asDiagonal() * B;
-      H.selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
+      if (stride == 1) {
+        B = w.cwiseSqrt().asDiagonal() * B;
+        H.selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
+        continue;
+      }
+      diag.noalias() += B.cwiseAbs2().transpose() * w;
+      // Rows r0 + i with (r0 + i) % stride == 0.
+      std::vector<Eigen::Index> pick;
+      for (size_t i = (stride - r0 % stride) % stride; i < static_cast<size_t>(len); i += stride)
+        pick.push_back(static_cast<Eigen::Index>(i));
+      if (pick.empty()) continue;
+      Eigen::MatrixXd S(static_cast<Eigen::Index>(pick.size()), q);
+      for (size_t k = 0; k < pick.size(); ++k)
+        S.row(static_cast<Eigen::Index>(k)) = std::sqrt(w(pick[k])) * B.row(pick[k]);
+      H.selfadjointView<Eigen::Lower>().rankUpdate(S.transpose());
+      sampled += pick.size();
     }
     H = H.selfadjointView<Eigen::Lower>();
+    if (stride > 1 && sampled > 0) {
+      H *= static_cast<double>(n) / static_cast<double>(sampled);
+      H.diagonal() = diag;
+    }
     for (Eigen::Index j = 1; j < q; ++j) H(j, j) += opt.l2;
-    g.tail(p) += opt.l2 * th.tail(p);
     H(0, 0) += 1e-9;
+  };
+  for (int it = 0; it < opt.max_iter; ++it) {
+    curvature();
+    g.tail(p) += opt.l2 * th.tail(p);
     const Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
     Eigen::VectorXd step = ldlt.solve(g);
     // Step halving keeps every iteration a descent (separable data, far starts).
@@ -92,27 +124,9 @@ LogisticModel FitLogistic(const float* x, size_t n, size_t p, const std::vector<
     loss = next;
     if (change <= opt.tol * std::max(1.0, std::abs(loss))) break;
   }
-  // Covariance at the optimum: recompute the Hessian there.
+  // Covariance at the optimum (Laplace approximation).
   {
-    H.setZero();
-    for (size_t r0 = 0; r0 < n; r0 += kBlock) {
-      const Eigen::Index len = static_cast<Eigen::Index>(std::min(kBlock, n - r0));
-      B.resize(len, q);
-      B.col(0).setOnes();
-      B.rightCols(static_cast<Eigen::Index>(p)) =
-          X.middleRows(static_cast<Eigen::Index>(r0), len).cast<double>();
-      const Eigen::VectorXd eta = B * th;
-      Eigen::VectorXd sw(len);
-      for (Eigen::Index i = 0; i < len; ++i) {
-        const double pr = Sigmoid(eta(i));
-        sw(i) = std::sqrt(std::max(pr * (1 - pr), 1e-12));
-      }
-      B = sw.asDiagonal() * B;
-      H.selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
-    }
-    H = H.selfadjointView<Eigen::Lower>();
-    for (Eigen::Index j = 1; j < q; ++j) H(j, j) += opt.l2;
-    H(0, 0) += 1e-9;
+    curvature();
     m.cov = H.ldlt().solve(Eigen::MatrixXd::Identity(q, q));
   }
   m.intercept = th(0);
