@@ -120,6 +120,38 @@ TEST(ModelCli, BadInputSaysWhatAndWhere) {
   EXPECT_NE(r.err.find("not available yet"), std::string::npos);
 }
 
+TEST(ModelCli, TrainWritesWeightsWithUncertainty) {
+  TempDir t;
+  t.Write("leads.csv", Table(400));
+  auto r = RunLeadgate({"model", "train", "--csv", t.File("leads.csv"), "--label", "Converted",
+                        "--drop", "Lead Id", "--out", t.File("m.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("strongest weights"), std::string::npos);
+  const auto j = nlohmann::json::parse(ReadFile(t.File("m.json")));
+  EXPECT_EQ(j["model"], "logistic");
+  EXPECT_EQ(j["data"]["rows"], 400);
+  EXPECT_TRUE(j["trained_at"].is_string());
+  EXPECT_GT(j["metrics"]["auc"].get<double>(), 0.8);
+  ASSERT_FALSE(j["weights"].empty());
+  for (const auto& w : j["weights"]) {
+    EXPECT_TRUE(std::isfinite(w["weight"].get<double>()));
+    EXPECT_GT(w["se"].get<double>(), 0);
+  }
+  // Fewer leads, wider intervals: the same table cut to 100 rows.
+  t.Write("few.csv", Table(100));
+  auto f = RunLeadgate({"model", "train", "--csv", t.File("few.csv"), "--label", "Converted",
+                        "--drop", "Lead Id", "--json"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  const auto jf = nlohmann::json::parse(f.out);
+  auto se_of = [](const nlohmann::json& m, const std::string& name) {
+    for (const auto& w : m["weights"])
+      if (w["feature"] == name) return w["se"].get<double>();
+    return -1.0;
+  };
+  EXPECT_GT(se_of(jf, "Visits"), se_of(j, "Visits"));
+  EXPECT_GT(se_of(j, "Visits"), 0);
+}
+
 TEST(ModelCli, XEducationLeadsBeatTheBaseline) {
   const std::string shared = SharedDir();
   const std::string csv = shared + "/data/x-education-leads/Leads.csv";

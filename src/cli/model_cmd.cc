@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common/time.h"
 #include "model/dataset.h"
 #include "model/evaluate.h"
 
@@ -130,6 +131,37 @@ void AddModelCommands(CLI::App& app, std::string& db, int& rc) {
     } else {
       std::cout << model::EvalText(*r);
     }
+    rc = 0;
+  });
+
+  auto* tr = m->add_subcommand(
+      "train", "fit the interpretable model on every row: weights with their uncertainty, metrics");
+  auto targs = std::make_shared<TableArgs>();
+  targs->Add(tr, false);
+  auto out = std::make_shared<std::string>();
+  auto top = std::make_shared<size_t>(20);
+  auto tl2 = std::make_shared<double>(1.0);
+  auto tjson = std::make_shared<bool>(false);
+  tr->add_option("--out", *out, "write the model (weights, data summary, date, metrics) as JSON");
+  tr->add_option("--top", *top, "weights to show")->capture_default_str();
+  tr->add_option("--l2", *tl2, "L2 penalty (prior precision of each standardised weight)")
+      ->capture_default_str();
+  tr->add_flag("--json", *tjson, "print the model JSON instead of the table");
+  tr->callback([&rc, targs, out, top, tl2, tjson] {
+    if (!(*tl2 >= 0)) return void(rc = Fail(Status::Usage("--l2 must be >= 0")));
+    auto d = targs->Load();
+    if (!d.ok()) return void(rc = Fail(d.status()));
+    model::EvalOptions o;
+    o.logistic.l2 = *tl2;
+    auto t = model::TrainLogistic(*d, o);
+    if (!t.ok()) return void(rc = Fail(t.status()));
+    const auto j = model::TrainJson(*t, *d, targs->csv, FormatRfc3339(NowMicros()));
+    if (!out->empty()) {
+      std::ofstream f(*out, std::ios::binary);
+      f << j.dump(2) << "\n";
+      if (!f) return void(rc = Fail(Status::Invalid(*out + ": cannot write the model")));
+    }
+    std::cout << (*tjson ? j.dump(2) + "\n" : model::TrainText(*t, *top));
     rc = 0;
   });
 }

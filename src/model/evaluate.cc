@@ -414,4 +414,86 @@ std::string EvalHtml(const EvalReport& r, const std::string& title) {
   return h + "</body></html>\n";
 }
 
+Result<TrainedLogistic> TrainLogistic(const Dataset& d, const EvalOptions& opt) {
+  EvalOptions eo = opt;
+  eo.model = ModelKind::kLogistic;
+  auto ev = Evaluate(d, eo);
+  if (!ev.ok()) return ev.status();
+  TrainedLogistic t;
+  t.evaluation = std::move(*ev);
+  t.evaluation.oof.clear();
+  t.evaluation.oof_baseline.clear();
+  t.evaluation.y.clear();
+  std::vector<uint32_t> all(d.rows());
+  std::iota(all.begin(), all.end(), 0u);
+  Encoder enc;
+  enc.Fit(d, all, opt.encoder);
+  const auto x = enc.Encode(d, all, false);
+  t.model = FitLogistic(x.data(), all.size(), enc.width(), d.y, opt.logistic);
+  t.features = enc.names();
+  return t;
+}
+
+nlohmann::ordered_json TrainJson(const TrainedLogistic& t, const Dataset& d,
+                                 const std::string& source, const std::string& trained_at) {
+  nlohmann::ordered_json j;
+  j["format"] = 1;
+  j["model"] = "logistic";
+  j["trained_at"] = trained_at;
+  j["data"] = {{"source", source},
+               {"rows", d.rows()},
+               {"positives", d.positives()},
+               {"label", d.label},
+               {"positive", d.positive}};
+  nlohmann::ordered_json cols = nlohmann::ordered_json::array();
+  for (const auto& c : d.columns)
+    cols.push_back({{"name", c.name},
+                    {"type", c.numeric ? "numeric" : "categorical"},
+                    {"missing", c.missing}});
+  j["data"]["columns"] = cols;
+  const EvalReport& e = t.evaluation;
+  j["metrics"] = {{"folds", e.folds},
+                  {"auc", Round6(e.metrics.auc)},
+                  {"log_loss", Round6(e.metrics.log_loss)},
+                  {"brier", Round6(e.metrics.brier)},
+                  {"baseline_auc", Round6(e.baseline.auc)},
+                  {"baseline_log_loss", Round6(e.baseline.log_loss)}};
+  j["intercept"] = Round6(t.model.intercept);
+  nlohmann::ordered_json w = nlohmann::ordered_json::array();
+  for (size_t k = 0; k < t.features.size(); ++k) {
+    const auto i = static_cast<Eigen::Index>(k);
+    w.push_back({{"feature", t.features[k]},
+                 {"weight", Round6(t.model.beta(i))},
+                 {"se", Round6(std::sqrt(std::max(0.0, t.model.cov(i + 1, i + 1))))}});
+  }
+  j["weights"] = w;
+  return j;
+}
+
+std::string TrainText(const TrainedLogistic& t, size_t top) {
+  const EvalReport& e = t.evaluation;
+  std::string s = fmt::format(
+      "logistic regression on {} rows ({} positive), {} encoded features\n"
+      "out of fold ({} folds): AUC {:.4f} (naive-Bayes baseline {:.4f}), log loss {:.4f} "
+      "({:.4f})\n\n",
+      e.rows, e.positives, t.features.size(), e.folds, e.metrics.auc, e.baseline.auc,
+      e.metrics.log_loss, e.baseline.log_loss);
+  std::vector<size_t> idx(t.features.size());
+  std::iota(idx.begin(), idx.end(), size_t{0});
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    return std::abs(t.model.beta(static_cast<Eigen::Index>(a))) >
+           std::abs(t.model.beta(static_cast<Eigen::Index>(b)));
+  });
+  s += "strongest weights (log-odds per standard deviation or per level, 95 % interval):\n";
+  for (size_t k = 0; k < std::min(top, idx.size()); ++k) {
+    const auto i = static_cast<Eigen::Index>(idx[k]);
+    const double w = t.model.beta(i), se = std::sqrt(std::max(0.0, t.model.cov(i + 1, i + 1)));
+    s += fmt::format("  {:>+8.3f}  [{:+.3f}, {:+.3f}]{}  {}\n", w, w - 1.96 * se, w + 1.96 * se,
+                     std::abs(w) < 1.96 * se ? " ~0" : "   ", t.features[idx[k]]);
+  }
+  s += "(~0: the interval includes 0, the data cannot tell the sign)\n";
+  for (const auto& w : e.warnings) s += "warning: " + w + "\n";
+  return s;
+}
+
 }  // namespace leadgate::model

@@ -61,6 +61,19 @@ Result<std::vector<int>> AssignFolds(const Dataset& d, int folds, uint64_t seed,
 
 Result<EvalReport> Evaluate(const Dataset& d, const EvalOptions& opt);
 
+// A logistic regression fitted on every row, with each weight's standard
+// error (Laplace approximation) and the out-of-fold metrics of the same
+// settings: what `model train` reports and stores.
+struct TrainedLogistic {
+  std::vector<std::string> features;  // encoded names ("Lead Source=Google", "TotalVisits")
+  LogisticModel model;
+  EvalReport evaluation;
+};
+Result<TrainedLogistic> TrainLogistic(const Dataset& d, const EvalOptions& opt);
+nlohmann::ordered_json TrainJson(const TrainedLogistic& t, const Dataset& d,
+                                 const std::string& source, const std::string& trained_at);
+std::string TrainText(const TrainedLogistic& t, size_t top);
+
 nlohmann::ordered_json EvalJson(const EvalReport& r);
 std::string EvalText(const EvalReport& r);
 std::string EvalHtml(const EvalReport& r, const std::string& title);
