@@ -1,10 +1,37 @@
 #include "model/encode.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
+#include <string>
 
 namespace leadgate::model {
+namespace {
+
+std::set<std::string> Words(const std::string& s) {
+  std::set<std::string> out;
+  std::string w;
+  for (char c : s + " ") {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!w.empty()) {
+      out.insert(w);
+      w.clear();
+    }
+  }
+  return out;
+}
+
+bool IsTitleColumn(const std::string& name) {
+  std::string l;
+  for (char c : name) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return l.find("title") != std::string::npos;
+}
+
+}  // namespace
 
 void Encoder::Fit(const Dataset& d, const std::vector<uint32_t>& rows, const EncoderOptions& opt) {
   opt_ = opt;
@@ -61,11 +88,26 @@ void Encoder::Fit(const Dataset& d, const std::vector<uint32_t>& rows, const Enc
       for (size_t k = 0; k < count.size(); ++k)
         if (count[k] < opt.min_level_count) rare += count[k];
       const int slots = static_cast<int>(order.size()) + (rare > 0) + (miss > 0);
-      if (slots < 2) continue;  // one level everywhere: constant
+      if (slots < 2 && !IsTitleColumn(col.name)) continue;  // one level everywhere: constant
       f.level_out.assign(col.levels.size(), -1);
       for (int32_t k : order) f.level_out[k] = add(col.name + "=" + col.levels[k]);
       if (rare > 0) f.other_slot = add(col.name + "=(other)");
       if (miss > 0) f.missing_slot = add(col.name + "=(missing)");
+      if (IsTitleColumn(col.name)) {
+        std::vector<std::set<std::string>> words(col.levels.size());
+        std::map<std::string, int64_t> wc;
+        for (size_t k = 0; k < col.levels.size(); ++k) {
+          words[k] = Words(col.levels[k]);
+          for (const auto& w : words[k]) wc[w] += count[k];
+        }
+        std::map<std::string, int> slot;
+        for (const auto& [w, c] : wc)
+          if (c >= opt.min_level_count) slot[w] = add(col.name + " has word " + w);
+        f.level_words.resize(col.levels.size());
+        for (size_t k = 0; k < col.levels.size(); ++k)
+          for (const auto& w : words[k])
+            if (auto it = slot.find(w); it != slot.end()) f.level_words[k].push_back(it->second);
+      }
     }
     features_.push_back(std::move(f));
   }
@@ -101,6 +143,8 @@ std::vector<float> Encoder::Encode(const Dataset& d, const std::vector<uint32_t>
         else
           j = f.other_slot;
         if (j >= 0) at(i, j) = 1.0f;
+        if (k >= 0 && static_cast<size_t>(k) < f.level_words.size())
+          for (int wj : f.level_words[static_cast<size_t>(k)]) at(i, wj) = 1.0f;
       }
     }
   }
@@ -130,6 +174,16 @@ std::vector<double> Encoder::Linear(const Dataset& d, const std::vector<uint32_t
     for (size_t i = 0; i < rows.size(); ++i) {
       const int32_t k = col.code[rows[i]];
       z[i] += k < 0 ? miss : table[static_cast<size_t>(k)];
+    }
+    if (!f.level_words.empty()) {
+      // Fold each level's word weights into its table entry.
+      std::vector<double> words(col.levels.size(), 0.0);
+      for (size_t k = 0; k < f.level_words.size(); ++k)
+        for (int wj : f.level_words[k]) words[k] += w[wj];
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const int32_t k = col.code[rows[i]];
+        if (k >= 0 && static_cast<size_t>(k) < words.size()) z[i] += words[static_cast<size_t>(k)];
+      }
     }
   }
   return z;

@@ -5,7 +5,12 @@
 //   the raw value with NaN as missing (XGBoost learns the missing direction);
 // - categorical: one-hot of the levels seen at least `min_level_count` times
 //   in training, the rest (and values never seen) grouped into "other", and
-//   missing as a level of its own.
+//   missing as a level of its own;
+// - a categorical column whose name contains "title" (job_title, "Job
+//   Title") also gives one indicator per word ("vp", "finance", "head") seen
+//   in at least `min_level_count` training rows, so "VP Finance" and "VP of
+//   Finance EMEA" share what they have in common even when each exact title
+//   is rare.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +49,8 @@ class Encoder {
     int missing_slot = -1;           // numeric: indicator output; categorical: missing output
     std::vector<int32_t> level_out;  // categorical: code -> output, -1 = "other"
     int other_slot = -1;
-    int first = 0;  // numeric: output of the value
+    int first = 0;                              // numeric: output of the value
+    std::vector<std::vector<int>> level_words;  // title columns: code -> word outputs
   };
   EncoderOptions opt_;
   std::vector<Feature> features_;
