@@ -53,7 +53,9 @@ Result<std::vector<double>> FitPredict(ModelKind kind, const Dataset& d,
     out = std::move(*p);
   } else {
     const auto xtr = enc.Encode(d, train, false);
-    const LogisticModel m = FitLogistic(xtr.data(), train.size(), enc.width(), ytr, opt.logistic);
+    LogisticOptions lo = opt.logistic;
+    lo.covariance = false;
+    const LogisticModel m = FitLogistic(xtr.data(), train.size(), enc.width(), ytr, lo);
     const auto xte = enc.Encode(d, test, false);
     out = m.Predict(xte.data(), test.size());
   }

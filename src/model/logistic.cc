@@ -125,7 +125,7 @@ LogisticModel FitLogistic(const float* x, size_t n, size_t p, const std::vector<
     if (change <= opt.tol * std::max(1.0, std::abs(loss))) break;
   }
   // Covariance at the optimum (Laplace approximation).
-  {
+  if (opt.covariance) {
     curvature();
     m.cov = H.ldlt().solve(Eigen::MatrixXd::Identity(q, q));
   }
@@ -150,6 +150,7 @@ std::vector<double> LogisticModel::Predict(const float* x, size_t n) const {
 
 double LogisticModel::LogitSd(const float* row) const {
   const Eigen::Index p = beta.size();
+  if (cov.rows() != p + 1) return 0.0;  // fitted without the covariance
   Eigen::VectorXd v(p + 1);
   v(0) = 1;
   for (Eigen::Index j = 0; j < p; ++j) v(j + 1) = row[j];

@@ -16,7 +16,8 @@ namespace leadgate::model {
 struct LogisticOptions {
   double l2 = 1.0;
   int max_iter = 50;
-  double tol = 1e-8;  // on the relative change of the penalised loss
+  double tol = 1e-8;       // on the relative change of the penalised loss
+  bool covariance = true;  // compute `cov` (evaluation does not need it)
 };
 
 struct LogisticModel {
@@ -27,7 +28,8 @@ struct LogisticModel {
 
   // X: n x p, column-major floats. Returns P(positive).
   std::vector<double> Predict(const float* x, size_t n) const;
-  // Standard deviation of the logit of one row (row-major floats, length p).
+  // Standard deviation of the logit of one row (row-major floats, length p);
+  // 0 when fitted without the covariance.
   double LogitSd(const float* row) const;
 };
 
