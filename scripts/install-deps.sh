@@ -7,6 +7,7 @@ PKGS=(
   libsqlite3-dev libsqlitecpp-dev libyaml-cpp-dev libre2-dev libsimdjson-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libsodium-dev libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev libboost1.74-dev zlib1g-dev
+  libeigen3-dev libxgboost-dev xgboost python3-sklearn
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -13,6 +13,7 @@
 #include "app/engine.h"
 #include "app/render.h"
 #include "cli/demo.h"
+#include "cli/model_cmd.h"
 #include "ingest/jsonl.h"
 #include "server/server.h"
 
@@ -584,6 +585,7 @@ int Main(int argc, char** argv) {
   });
 
   AddDemoCommand(app, db, rc);
+  AddModelCommands(app, db, rc);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,9 @@
+// `leadgate model ...`: predictive scoring (docs/predictive.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace leadgate {
+void AddModelCommands(CLI::App& app, std::string& db, int& rc);
+}

@@ -1,0 +1,192 @@
+#include "model/encode.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+
+namespace leadgate::model {
+namespace {
+
+std::set<std::string> Words(const std::string& s) {
+  std::set<std::string> out;
+  std::string w;
+  for (char c : s + " ") {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!w.empty()) {
+      out.insert(w);
+      w.clear();
+    }
+  }
+  return out;
+}
+
+bool IsTitleColumn(const std::string& name) {
+  std::string l;
+  for (char c : name) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return l.find("title") != std::string::npos;
+}
+
+}  // namespace
+
+void Encoder::Fit(const Dataset& d, const std::vector<uint32_t>& rows, const EncoderOptions& opt) {
+  opt_ = opt;
+  features_.clear();
+  names_.clear();
+  auto add = [&](std::string name) {
+    names_.push_back(std::move(name));
+    return static_cast<int>(names_.size() - 1);
+  };
+  for (size_t c = 0; c < d.columns.size(); ++c) {
+    const Column& col = d.columns[c];
+    Feature f;
+    f.column = c;
+    f.numeric = col.numeric;
+    if (col.numeric) {
+      double sum = 0, sq = 0;
+      int64_t n = 0, miss = 0;
+      for (uint32_t r : rows) {
+        const double x = col.num[r];
+        if (std::isnan(x)) {
+          ++miss;
+          continue;
+        }
+        sum += x;
+        ++n;
+      }
+      if (n == 0) continue;  // all missing in training: nothing to learn
+      f.mean = sum / static_cast<double>(n);
+      for (uint32_t r : rows) {
+        const double x = col.num[r];
+        if (!std::isnan(x)) sq += (x - f.mean) * (x - f.mean);
+      }
+      const double sd = std::sqrt(sq / static_cast<double>(n));
+      if (sd == 0 && miss == 0) continue;  // constant
+      f.scale = sd > 0 ? 1.0 / sd : 0.0;
+      f.first = add(col.name);
+      if (miss > 0 && !opt.for_trees) f.missing_slot = add(col.name + "=(missing)");
+    } else {
+      std::vector<int64_t> count(col.levels.size(), 0);
+      int64_t miss = 0;
+      for (uint32_t r : rows) {
+        const int32_t k = col.code[r];
+        if (k < 0)
+          ++miss;
+        else
+          ++count[k];
+      }
+      std::vector<int32_t> order;
+      for (size_t k = 0; k < count.size(); ++k)
+        if (count[k] >= opt.min_level_count) order.push_back(static_cast<int32_t>(k));
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int32_t a, int32_t b) { return count[a] > count[b]; });
+      int64_t rare = 0;
+      for (size_t k = 0; k < count.size(); ++k)
+        if (count[k] < opt.min_level_count) rare += count[k];
+      const int slots = static_cast<int>(order.size()) + (rare > 0) + (miss > 0);
+      if (slots < 2 && !IsTitleColumn(col.name)) continue;  // one level everywhere: constant
+      f.level_out.assign(col.levels.size(), -1);
+      for (int32_t k : order) f.level_out[k] = add(col.name + "=" + col.levels[k]);
+      if (rare > 0) f.other_slot = add(col.name + "=(other)");
+      if (miss > 0) f.missing_slot = add(col.name + "=(missing)");
+      if (IsTitleColumn(col.name)) {
+        std::vector<std::set<std::string>> words(col.levels.size());
+        std::map<std::string, int64_t> wc;
+        for (size_t k = 0; k < col.levels.size(); ++k) {
+          words[k] = Words(col.levels[k]);
+          for (const auto& w : words[k]) wc[w] += count[k];
+        }
+        std::map<std::string, int> slot;
+        for (const auto& [w, c] : wc)
+          if (c >= opt.min_level_count) slot[w] = add(col.name + " has word " + w);
+        f.level_words.resize(col.levels.size());
+        for (size_t k = 0; k < col.levels.size(); ++k)
+          for (const auto& w : words[k])
+            if (auto it = slot.find(w); it != slot.end()) f.level_words[k].push_back(it->second);
+      }
+    }
+    features_.push_back(std::move(f));
+  }
+}
+
+std::vector<float> Encoder::Encode(const Dataset& d, const std::vector<uint32_t>& rows,
+                                   bool row_major) const {
+  const size_t n = rows.size(), p = names_.size();
+  std::vector<float> out(n * p, 0.0f);
+  auto at = [&](size_t i, int j) -> float& {
+    return row_major ? out[i * p + static_cast<size_t>(j)] : out[static_cast<size_t>(j) * n + i];
+  };
+  for (const Feature& f : features_) {
+    const Column& col = d.columns[f.column];
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t r = rows[i];
+      if (f.numeric) {
+        const double x = col.num[r];
+        if (opt_.for_trees) {
+          at(i, f.first) = static_cast<float>(x);  // NaN stays NaN
+        } else if (std::isnan(x)) {
+          if (f.missing_slot >= 0) at(i, f.missing_slot) = 1.0f;
+        } else {
+          at(i, f.first) = static_cast<float>(std::clamp((x - f.mean) * f.scale, -5.0, 5.0));
+        }
+      } else {
+        const int32_t k = col.code[r];
+        int j;
+        if (k < 0)
+          j = f.missing_slot >= 0 ? f.missing_slot : f.other_slot;
+        else if (static_cast<size_t>(k) < f.level_out.size() && f.level_out[k] >= 0)
+          j = f.level_out[k];
+        else
+          j = f.other_slot;
+        if (j >= 0) at(i, j) = 1.0f;
+        if (k >= 0 && static_cast<size_t>(k) < f.level_words.size())
+          for (int wj : f.level_words[static_cast<size_t>(k)]) at(i, wj) = 1.0f;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<double> Encoder::Linear(const Dataset& d, const std::vector<uint32_t>& rows,
+                                    double intercept, const double* w) const {
+  std::vector<double> z(rows.size(), intercept);
+  std::vector<double> table;
+  for (const Feature& f : features_) {
+    const Column& col = d.columns[f.column];
+    if (f.numeric) {
+      const double wv = w[f.first], wm = f.missing_slot >= 0 ? w[f.missing_slot] : 0.0;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const double x = col.num[rows[i]];
+        z[i] += std::isnan(x) ? wm : wv * std::clamp((x - f.mean) * f.scale, -5.0, 5.0);
+      }
+      continue;
+    }
+    // Weight per code, with the missing/other fallbacks resolved once.
+    const double other = f.other_slot >= 0 ? w[f.other_slot] : 0.0;
+    const double miss = f.missing_slot >= 0 ? w[f.missing_slot] : other;
+    table.assign(col.levels.size(), other);
+    for (size_t k = 0; k < f.level_out.size() && k < table.size(); ++k)
+      if (f.level_out[k] >= 0) table[k] = w[f.level_out[k]];
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int32_t k = col.code[rows[i]];
+      z[i] += k < 0 ? miss : table[static_cast<size_t>(k)];
+    }
+    if (!f.level_words.empty()) {
+      // Fold each level's word weights into its table entry.
+      std::vector<double> words(col.levels.size(), 0.0);
+      for (size_t k = 0; k < f.level_words.size(); ++k)
+        for (int wj : f.level_words[k]) words[k] += w[wj];
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const int32_t k = col.code[rows[i]];
+        if (k >= 0 && static_cast<size_t>(k) < words.size()) z[i] += words[static_cast<size_t>(k)];
+      }
+    }
+  }
+  return z;
+}
+
+}  // namespace leadgate::model

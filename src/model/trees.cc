@@ -1,0 +1,85 @@
+#include "model/trees.h"
+
+#include <xgboost/c_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace leadgate::model {
+namespace {
+
+Status Err(const char* what) {
+  return Status::Internal(std::string("XGBoost ") + what + ": " + XGBGetLastError());
+}
+
+struct DMatrix {
+  DMatrixHandle h = nullptr;
+  ~DMatrix() {
+    if (h) XGDMatrixFree(h);
+  }
+};
+
+}  // namespace
+
+Trees::~Trees() {
+  if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+}
+
+Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>& y,
+                  const TreesOptions& opt) {
+  DMatrix dm;
+  if (XGDMatrixCreateFromMat(x, n, p, std::numeric_limits<float>::quiet_NaN(), &dm.h) != 0)
+    return Err("DMatrix");
+  std::vector<float> label(y.begin(), y.end());
+  double pos = 0;
+  for (uint8_t v : y) pos += v;
+  if (XGDMatrixSetFloatInfo(dm.h, "label", label.data(), n) != 0) return Err("label");
+  BoosterHandle b = nullptr;
+  if (XGBoosterCreate(&dm.h, 1, &b) != 0) return Err("booster");
+  if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+  booster_ = b;
+  const bool small = n < 2000;
+  const int depth = opt.max_depth > 0 ? opt.max_depth : (small ? 3 : 5);
+  const int rounds = opt.rounds > 0 ? opt.rounds : (small ? 60 : 150);
+  const int threads = opt.nthread > 0 ? opt.nthread : (n * p < (size_t{1} << 22) ? 1 : 2);
+  const double rate = std::min(std::max(pos / static_cast<double>(n), 1e-6), 1 - 1e-6);
+  const std::pair<std::string, std::string> params[] = {
+      {"objective", "binary:logistic"},
+      {"tree_method", "hist"},
+      {"max_depth", std::to_string(depth)},
+      {"eta", std::to_string(opt.eta)},
+      {"lambda", std::to_string(opt.lambda)},
+      {"min_child_weight", std::to_string(opt.min_child_weight)},
+      {"base_score", std::to_string(rate)},
+      {"nthread", std::to_string(threads)},
+      {"seed", std::to_string(opt.seed)},
+      {"verbosity", "0"},
+  };
+  for (const auto& [k, v] : params)
+    if (XGBoosterSetParam(b, k.c_str(), v.c_str()) != 0) return Err("parameter");
+  for (int it = 0; it < rounds; ++it)
+    if (XGBoosterUpdateOneIter(b, it, dm.h) != 0) return Err("training");
+  return Status::Ok();
+}
+
+Result<std::vector<double>> Trees::Predict(const float* x, size_t n, size_t p) const {
+  if (!booster_) return Status::Internal("XGBoost: predict before fit");
+  DMatrix dm;
+  if (XGDMatrixCreateFromMat(x, n, p, std::numeric_limits<float>::quiet_NaN(), &dm.h) != 0)
+    return Err("DMatrix");
+  const char* cfg =
+      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* res = nullptr;
+  if (XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster_), dm.h, cfg, &shape, &dim,
+                                  &res) != 0)
+    return Err("predict");
+  std::vector<double> out(res, res + n);
+  for (double& v : out)
+    if (!std::isfinite(v)) v = 0.5;
+  return out;
+}
+
+}  // namespace leadgate::model
