@@ -287,6 +287,12 @@ Status Engine::RefreshDirty() {
 Status Engine::ApplyPlaybook(const std::string& path, Micros at, int64_t* version) {
   auto pb = LoadPlaybookFile(path);
   if (!pb.ok()) return pb.status();
+  return ApplyLoaded(*pb, path, at, version);
+}
+
+Status Engine::ApplyLoaded(std::shared_ptr<const Playbook> pb, const std::string& name, Micros at,
+                           int64_t* version) {
+  if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
   const PlaybookVersion& last = versions_.back();
   if (versions_.size() > 1 && at < last.applied_at) {
     return Status::Refused("the apply time " + FormatRfc3339(at) + " is before version " +
@@ -295,7 +301,7 @@ Status Engine::ApplyPlaybook(const std::string& path, Micros at, int64_t* versio
   }
   *version = last.version + 1;
   if (Status s = store_->Begin(); !s.ok()) return s;
-  Status s = store_->AddPlaybook(*version, at, (*pb)->source, path);
+  Status s = store_->AddPlaybook(*version, at, pb->source, name);
   if (s.ok()) s = store_->MarkAllDirty();
   if (s.ok()) s = store_->BumpLastPoint(at);
   if (s.ok()) s = store_->Commit();
@@ -303,7 +309,7 @@ Status Engine::ApplyPlaybook(const std::string& path, Micros at, int64_t* versio
     store_->Rollback();
     return s;
   }
-  versions_.push_back({*version, at, *pb});
+  versions_.push_back({*version, at, std::move(pb)});
   return RefreshDirty();
 }
 

@@ -138,6 +138,8 @@ class Engine {
  private:
   Status RefreshDirty();
   Status ReloadVersionsIfChanged();
+  Status ApplyLoaded(std::shared_ptr<const Playbook> pb, const std::string& name, Micros at,
+                     int64_t* version);
   Status FoldAndSave(bool all, int64_t* count);
   // Stores one batch durably (its own transaction); adds the leads it touched.
   Status StoreBatch(const std::vector<Event>& events, IngestReport* report,

@@ -40,24 +40,7 @@ Status Engine::ApplyPlaybookText(const std::string& yaml, const std::string& nam
                                  int64_t* version) {
   auto pb = LoadPlaybook(yaml, name);
   if (!pb.ok()) return pb.status();
-  const PlaybookVersion& last = versions_.back();
-  if (versions_.size() > 1 && at < last.applied_at) {
-    return Status::Refused("the apply time " + FormatRfc3339(at) + " is before version " +
-                           std::to_string(last.version) + "'s (" + FormatRfc3339(last.applied_at) +
-                           "): versions are applied in time order");
-  }
-  *version = last.version + 1;
-  if (Status s = store_->Begin(); !s.ok()) return s;
-  Status s = store_->AddPlaybook(*version, at, (*pb)->source, name);
-  if (s.ok()) s = store_->MarkAllDirty();
-  if (s.ok()) s = store_->BumpLastPoint(at);
-  if (s.ok()) s = store_->Commit();
-  if (!s.ok()) {
-    store_->Rollback();
-    return s;
-  }
-  versions_.push_back({*version, at, *pb});
-  return RefreshDirty();
+  return ApplyLoaded(*pb, name, at, version);
 }
 
 Result<NewKey> Engine::CreateKey(const std::string& user, bool ingest_only, Micros now) {

@@ -77,33 +77,6 @@ void EncodeEvent(const Event& e, std::string* out) {
   }
 }
 
-Status DecodeEvents(std::string_view data, int64_t n, const std::string& lead_id,
-                    std::vector<Event>* out) {
-  Reader r(data);
-  auto bad = [&] {
-    return Status::Internal("a stored event of lead '" + lead_id +
-                            "' is unreadable (the store is damaged)");
-  };
-  out->reserve(out->size() + static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    Event& e = out->emplace_back();
-    e.lead_id = lead_id;
-    uint8_t type = 0;
-    uint64_t ts = 0, nprops = 0;
-    if (!r.Bytes(&e.message_id) || !r.Byte(&type) || type > 3 || !r.Varint(&ts) ||
-        !r.Bytes(&e.name) || !r.Varint(&nprops) || nprops > r.left()) {
-      return bad();
-    }
-    e.type = static_cast<EventType>(type);
-    e.ts = UnZigZag(ts);
-    e.props.resize(nprops);
-    for (auto& [k, v] : e.props) {
-      if (!r.Bytes(&k) || !DecodeValue(r, &v)) return bad();
-    }
-  }
-  return Status::Ok();
-}
-
 Status DecodeEventsInto(std::string_view data, int64_t n, const std::string& lead_id,
                         std::vector<Event>* pool, size_t* used) {
   Reader r(data);
@@ -129,6 +102,15 @@ Status DecodeEventsInto(std::string_view data, int64_t n, const std::string& lea
     }
   }
   return Status::Ok();
+}
+
+Status DecodeEvents(std::string_view data, int64_t n, const std::string& lead_id,
+                    std::vector<Event>* out) {
+  size_t used = out->size();
+  out->reserve(used + static_cast<size_t>(n));
+  Status s = DecodeEventsInto(data, n, lead_id, out, &used);
+  out->resize(used);
+  return s;
 }
 
 Status ScanEvents(std::string_view data, int64_t n,

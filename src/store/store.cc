@@ -114,6 +114,21 @@ Action ReadAction(SQLite::Statement& q) {
   return a;
 }
 
+// A history row whose columns start at `first`: at, from_stage, to_stage,
+// by_user, reason, rule, exception, playbook_version.
+HistoryEntry ReadHistory(SQLite::Statement& h, int first) {
+  HistoryEntry e;
+  e.at = h.getColumn(first).getInt64();
+  e.from = ParseStage(h.getColumn(first + 1).getString()).value_or(Stage::kLead);
+  e.to = ParseStage(h.getColumn(first + 2).getString()).value_or(Stage::kLead);
+  e.by = h.getColumn(first + 3).getString();
+  e.reason = OptText(h.getColumn(first + 4));
+  e.rule = OptText(h.getColumn(first + 5));
+  e.exception = h.getColumn(first + 6).getInt() != 0;
+  e.playbook_version = h.getColumn(first + 7).getInt64();
+  return e;
+}
+
 constexpr const char* kActionCols =
     "seq, lead_id, action, by_user, role, ts, reason, channel, budget, authority, need, "
     "timeline, current_solution";
@@ -751,16 +766,7 @@ Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string
                         "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
     h.bind(1, id);
     while (h.executeStep()) {
-      HistoryEntry e;
-      e.at = h.getColumn(0).getInt64();
-      e.from = ParseStage(h.getColumn(1).getString()).value_or(Stage::kLead);
-      e.to = ParseStage(h.getColumn(2).getString()).value_or(Stage::kLead);
-      e.by = h.getColumn(3).getString();
-      e.reason = OptText(h.getColumn(4));
-      e.rule = OptText(h.getColumn(5));
-      e.exception = h.getColumn(6).getInt() != 0;
-      e.playbook_version = h.getColumn(7).getInt64();
-      l.history.push_back(std::move(e));
+      l.history.push_back(ReadHistory(h, 0));
     }
     out = std::move(l);
     return Status::Ok();
@@ -802,16 +808,7 @@ Status Store::ForEachProjection(const std::function<Status(const StoredLead&)>& 
         if (h_ok) h_id = h.getColumn(0).getString();
       }
       while (h_ok && h_id == l.row.id) {
-        HistoryEntry e;
-        e.at = h.getColumn(1).getInt64();
-        e.from = ParseStage(h.getColumn(2).getString()).value_or(Stage::kLead);
-        e.to = ParseStage(h.getColumn(3).getString()).value_or(Stage::kLead);
-        e.by = h.getColumn(4).getString();
-        e.reason = OptText(h.getColumn(5));
-        e.rule = OptText(h.getColumn(6));
-        e.exception = h.getColumn(7).getInt() != 0;
-        e.playbook_version = h.getColumn(8).getInt64();
-        l.history.push_back(std::move(e));
+        l.history.push_back(ReadHistory(h, 1));
         h_ok = h.executeStep();
         if (h_ok) h_id = h.getColumn(0).getString();
       }
