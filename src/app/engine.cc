@@ -869,6 +869,49 @@ Result<SlaReport> Engine::Sla(Micros at, bool refold) {
   return r;
 }
 
+int64_t Engine::VersionAt(Micros t) const {
+  int64_t v = versions_.front().version;
+  for (const auto& pv : versions_) {
+    if (pv.applied_at <= t) v = pv.version;
+  }
+  return v;
+}
+
+// The reports' one loop over leads as of `at`: from the projections when
+// they are current at `at` (the state decoded only with need_state; history
+// always), else by folding every lead. `want` skips leads by stage before
+// anything is decoded.
+Status Engine::ForEachLeadAt(Micros at, bool refold, bool need_state,
+                             const std::function<bool(Stage)>& want,
+                             const std::function<void(const LeadState&)>& fn) {
+  auto current = ProjectionsCurrentAt(at);
+  if (!current.ok()) return current.status();
+  if (!*current || refold) {
+    return FoldAll(at, [&](const LeadState& st) {
+      if (!want || want(st.stage)) fn(st);
+      return Status::Ok();
+    });
+  }
+  return store_->ForEachProjection(
+      [&](Store::StoredLead& l) {
+        if (want && !want(l.row.stage)) return Status::Ok();
+        LeadState st;
+        st.id = l.row.id;
+        st.stage = l.row.stage;
+        st.owner = l.row.owner;
+        st.first_at = l.row.first_at;
+        st.playbook_version = l.playbook_version;
+        st.history = std::move(l.history);
+        if (need_state) {
+          int64_t n = 0;
+          if (Status d = DecodeProjection(l.state, &st, &n); !d.ok()) return d;
+        }
+        fn(st);
+        return Status::Ok();
+      },
+      need_state);
+}
+
 Result<FunnelReport> Engine::Funnel(std::optional<Micros> from, std::optional<Micros> to,
                                     const std::string& by, Micros at, bool refold) {
   if (!ValidFunnelBy(by)) {
@@ -883,48 +926,13 @@ Result<FunnelReport> Engine::Funnel(std::optional<Micros> from, std::optional<Mi
   r.as_of = at;
   r.by = by;
   FunnelBuilder b(&r);
-  auto in_cohort = [&](Micros created) {
-    return created <= at && (!from || created >= *from) && (!to || created < *to);
-  };
   const bool need_traits = by == "source" || by == "industry" || by == "job_title";
-  auto version_at = [&](Micros t) {
-    int64_t v = versions_.front().version;
-    for (const auto& pv : versions_) {
-      if (pv.applied_at <= t) v = pv.version;
-    }
-    return v;
-  };
-  auto current = ProjectionsCurrentAt(at);
-  if (!current.ok()) return current.status();
-  Status s = Status::Ok();
-  if (*current && !refold) {
-    s = store_->ForEachProjection(
-        [&](const Store::StoredLead& l) {
-          if (!in_cohort(l.row.first_at)) return Status::Ok();
-          LeadState st;
-          st.id = l.row.id;
-          if (need_traits) {
-            int64_t n = 0;
-            if (Status d = DecodeProjection(l.state, &st, &n); !d.ok()) return d;
-          }
-          FunnelLead fl{
-              l.row.first_at,
-              FunnelGroupOf(by, st.traits, l.row.owner, version_at(l.row.first_at), l.row.first_at),
-              &l.history};
-          b.Add(fl);
-          return Status::Ok();
-        },
-        /*with_state=*/need_traits);
-  } else {
-    s = FoldAll(at, [&](const LeadState& st) {
-      if (!in_cohort(st.first_at)) return Status::Ok();
-      FunnelLead fl{st.first_at,
-                    FunnelGroupOf(by, st.traits, st.owner, version_at(st.first_at), st.first_at),
-                    &st.history};
-      b.Add(fl);
-      return Status::Ok();
-    });
-  }
+  Status s = ForEachLeadAt(at, refold, need_traits, nullptr, [&](const LeadState& st) {
+    const Micros created = st.first_at;
+    if (created > at || (from && created < *from) || (to && created >= *to)) return;
+    b.Add({created, FunnelGroupOf(by, st.traits, st.owner, VersionAt(created), created),
+           &st.history});
+  });
   if (!s.ok()) return s;
   b.Finish();
   return r;
@@ -932,36 +940,16 @@ Result<FunnelReport> Engine::Funnel(std::optional<Micros> from, std::optional<Mi
 
 Result<std::vector<StalledRow>> Engine::Stalled(Micros at, Micros older_than, bool refold) {
   std::vector<StalledRow> rows;
-  auto current = ProjectionsCurrentAt(at);
-  if (!current.ok()) return current.status();
-  Status s = Status::Ok();
-  if (*current && !refold) {
-    s = store_->ForEachProjection([&](const Store::StoredLead& l) {
-      const Stage st = l.row.stage;
-      if (st != Stage::kMql && st != Stage::kSal && st != Stage::kSql) return Status::Ok();
-      LeadState ls;
-      ls.id = l.row.id;
-      ls.stage = st;
-      ls.owner = l.row.owner;
-      int64_t n = 0;
-      if (Status d = DecodeProjection(l.state, &ls, &n); !d.ok()) return d;
-      StalledRow row;
-      if (StalledAt(ls, at, older_than, &row)) {
-        row.who = DescribeLead(ls.traits);
-        rows.push_back(std::move(row));
-      }
-      return Status::Ok();
-    });
-  } else {
-    s = FoldAll(at, [&](const LeadState& ls) {
-      StalledRow row;
-      if (StalledAt(ls, at, older_than, &row)) {
-        row.who = DescribeLead(ls.traits);
-        rows.push_back(std::move(row));
-      }
-      return Status::Ok();
-    });
-  }
+  auto waiting = [](Stage st) {
+    return st == Stage::kMql || st == Stage::kSal || st == Stage::kSql;
+  };
+  Status s = ForEachLeadAt(at, refold, /*need_state=*/true, waiting, [&](const LeadState& ls) {
+    StalledRow row;
+    if (StalledAt(ls, at, older_than, &row)) {
+      row.who = DescribeLead(ls.traits);
+      rows.push_back(std::move(row));
+    }
+  });
   if (!s.ok()) return s;
   std::sort(rows.begin(), rows.end(), [](const StalledRow& a, const StalledRow& b) {
     if (a.since != b.since) return a.since < b.since;
@@ -975,24 +963,8 @@ Result<SlaComplianceReport> Engine::SlaCompliance(Micros at, bool refold) {
   r.as_of = at;
   r.limit = PlaybookAt(at).first_response;
   SlaComplianceBuilder b(&r);
-  auto current = ProjectionsCurrentAt(at);
-  if (!current.ok()) return current.status();
-  Status s = Status::Ok();
-  if (*current && !refold) {
-    s = store_->ForEachProjection([&](const Store::StoredLead& l) {
-      LeadState st;
-      st.id = l.row.id;
-      int64_t n = 0;
-      if (Status d = DecodeProjection(l.state, &st, &n); !d.ok()) return d;
-      b.Add(st.clocks, l.row.owner);
-      return Status::Ok();
-    });
-  } else {
-    s = FoldAll(at, [&](const LeadState& st) {
-      b.Add(st.clocks, st.owner);
-      return Status::Ok();
-    });
-  }
+  Status s = ForEachLeadAt(at, refold, /*need_state=*/true, nullptr,
+                           [&](const LeadState& st) { b.Add(st.clocks, st.owner); });
   if (!s.ok()) return s;
   b.Finish();
   return r;
@@ -1003,8 +975,8 @@ Result<ExceptionsReport> Engine::Exceptions(Micros at, bool refold) {
   r.paths.as_of = at;
   r.paths.by = "path";
   FunnelBuilder b(&r.paths);
-  auto add = [&](Micros created, const std::vector<HistoryEntry>& history) {
-    for (const HistoryEntry& h : history) {
+  Status s = ForEachLeadAt(at, refold, /*need_state=*/false, nullptr, [&](const LeadState& st) {
+    for (const HistoryEntry& h : st.history) {
       if (!h.exception) continue;
       if (h.by == "engine") {
         ++r.self_qualified;
@@ -1013,24 +985,8 @@ Result<ExceptionsReport> Engine::Exceptions(Micros at, bool refold) {
         ++r.overrides_by[h.by];
       }
     }
-    b.Add({created, ExceptionPath(history), &history});
-  };
-  auto current = ProjectionsCurrentAt(at);
-  if (!current.ok()) return current.status();
-  Status s = Status::Ok();
-  if (*current && !refold) {
-    s = store_->ForEachProjection(
-        [&](const Store::StoredLead& l) {
-          add(l.row.first_at, l.history);
-          return Status::Ok();
-        },
-        /*with_state=*/false);
-  } else {
-    s = FoldAll(at, [&](const LeadState& st) {
-      add(st.first_at, st.history);
-      return Status::Ok();
-    });
-  }
+    b.Add({st.first_at, ExceptionPath(st.history), &st.history});
+  });
   if (!s.ok()) return s;
   b.Finish();
   return r;

@@ -2,6 +2,7 @@
 // store and the pure fold. The CLI (and later HTTP) are thin adapters.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -138,6 +139,10 @@ class Engine {
  private:
   Status RefreshDirty();
   Status ReloadVersionsIfChanged();
+  int64_t VersionAt(Micros t) const;  // the playbook version in force at t
+  Status ForEachLeadAt(Micros at, bool refold, bool need_state,
+                       const std::function<bool(Stage)>& want,
+                       const std::function<void(const LeadState&)>& fn);
   Status ApplyLoaded(std::shared_ptr<const Playbook> pb, const std::string& name, Micros at,
                      int64_t* version);
   Status FoldAndSave(bool all, int64_t* count);

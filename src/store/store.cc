@@ -129,6 +129,27 @@ HistoryEntry ReadHistory(SQLite::Statement& h, int first) {
   return e;
 }
 
+// The projection row's columns, in the order ReadStoredLead reads them (the
+// state column may be replaced by NULL when not needed).
+constexpr const char* kLeadColsBeforeState =
+    "id, stage, fit, eng_sum, eng_ref, eng_key, last_at, owner, playbook_version, ";
+constexpr const char* kLeadColsAfterState = ", first_at";
+
+void ReadStoredLead(SQLite::Statement& q, Store::StoredLead* l) {
+  l->row.id = q.getColumn(0).getString();
+  l->row.stage = ParseStage(q.getColumn(1).getString()).value_or(Stage::kLead);
+  l->row.fit = q.getColumn(2).getDouble();
+  l->row.eng_sum = q.getColumn(3).getDouble();
+  l->row.eng_ref = q.getColumn(4).getInt64();
+  l->row.eng_key = q.getColumn(5).getDouble();
+  l->row.last_at = q.getColumn(6).getInt64();
+  l->row.owner = OptText(q.getColumn(7));
+  l->playbook_version = q.getColumn(8).getInt64();
+  auto state = q.getColumn(9);
+  l->state.assign(static_cast<const char*>(state.getBlob()), static_cast<size_t>(state.getBytes()));
+  l->row.first_at = q.getColumn(10).getInt64();
+}
+
 constexpr const char* kActionCols =
     "seq, lead_id, action, by_user, role, ts, reason, channel, budget, authority, need, "
     "timeline, current_solution";
@@ -743,24 +764,12 @@ Status Store::SaveProjection(const LeadState& s, double eng_key, const std::stri
 Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string& id) {
   std::optional<StoredLead> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_,
-                        "SELECT id, stage, fit, eng_sum, eng_ref, eng_key, last_at, owner, "
-                        "playbook_version, state FROM leads WHERE id = ?");
+    SQLite::Statement q(*db_, std::string("SELECT ") + kLeadColsBeforeState + "state" +
+                                  kLeadColsAfterState + " FROM leads WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return Status::Ok();
     StoredLead l;
-    l.row.id = q.getColumn(0).getString();
-    l.row.stage = ParseStage(q.getColumn(1).getString()).value_or(Stage::kLead);
-    l.row.fit = q.getColumn(2).getDouble();
-    l.row.eng_sum = q.getColumn(3).getDouble();
-    l.row.eng_ref = q.getColumn(4).getInt64();
-    l.row.eng_key = q.getColumn(5).getDouble();
-    l.row.last_at = q.getColumn(6).getInt64();
-    l.row.owner = OptText(q.getColumn(7));
-    l.playbook_version = q.getColumn(8).getInt64();
-    auto state = q.getColumn(9);
-    l.state.assign(static_cast<const char*>(state.getBlob()),
-                   static_cast<size_t>(state.getBytes()));
+    ReadStoredLead(q, &l);
     SQLite::Statement h(*db_,
                         "SELECT at, from_stage, to_stage, by_user, reason, rule, exception, "
                         "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
@@ -775,13 +784,11 @@ Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string
   return out;
 }
 
-Status Store::ForEachProjection(const std::function<Status(const StoredLead&)>& fn,
-                                bool with_state) {
+Status Store::ForEachProjection(const std::function<Status(StoredLead&)>& fn, bool with_state) {
   return Guard([&] {
-    SQLite::Statement q(*db_, std::string("SELECT id, stage, fit, eng_sum, eng_ref, eng_key, "
-                                          "last_at, owner, playbook_version, ") +
-                                  (with_state ? "state" : "NULL") +
-                                  ", first_at FROM leads ORDER BY id");
+    SQLite::Statement q(*db_, std::string("SELECT ") + kLeadColsBeforeState +
+                                  (with_state ? "state" : "NULL") + kLeadColsAfterState +
+                                  " FROM leads ORDER BY id");
     SQLite::Statement h(*db_,
                         "SELECT lead_id, at, from_stage, to_stage, by_user, reason, rule, "
                         "exception, playbook_version FROM history ORDER BY lead_id, idx");
@@ -789,19 +796,7 @@ Status Store::ForEachProjection(const std::function<Status(const StoredLead&)>& 
     std::string h_id = h_ok ? h.getColumn(0).getString() : "";
     StoredLead l;
     while (q.executeStep()) {
-      l.row.id = q.getColumn(0).getString();
-      l.row.stage = ParseStage(q.getColumn(1).getString()).value_or(Stage::kLead);
-      l.row.fit = q.getColumn(2).getDouble();
-      l.row.eng_sum = q.getColumn(3).getDouble();
-      l.row.eng_ref = q.getColumn(4).getInt64();
-      l.row.eng_key = q.getColumn(5).getDouble();
-      l.row.last_at = q.getColumn(6).getInt64();
-      l.row.owner = OptText(q.getColumn(7));
-      l.playbook_version = q.getColumn(8).getInt64();
-      auto state = q.getColumn(9);
-      l.state.assign(static_cast<const char*>(state.getBlob()),
-                     static_cast<size_t>(state.getBytes()));
-      l.row.first_at = q.getColumn(10).getInt64();
+      ReadStoredLead(q, &l);
       l.history.clear();
       while (h_ok && h_id < l.row.id) {  // history of a lead without a row: skip
         h_ok = h.executeStep();

@@ -134,9 +134,9 @@ class Store {
   };
   Result<std::optional<StoredLead>> LoadProjection(const std::string& id);
   // Every projection with its history, ordered by lead id (reports).
-  // with_state=false leaves StoredLead::state empty (cheaper).
-  Status ForEachProjection(const std::function<Status(const StoredLead&)>& fn,
-                           bool with_state = true);
+  // with_state=false leaves StoredLead::state empty (cheaper). `fn` may move
+  // out of the row it is given.
+  Status ForEachProjection(const std::function<Status(StoredLead&)>& fn, bool with_state = true);
   // The lead's last `n` events (timeline order) and all its actions.
   Status LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
                     std::vector<Action>* actions);
