@@ -33,6 +33,27 @@ std::optional<double> Conv(const FunnelGroup& g, const std::string& key) {
   return std::nullopt;
 }
 
+// A demo store of 150 generated leads and 3,000 events (realistic data for
+// the reports), and `leadgate --db STORE ...` runs on it.
+struct Demo {
+  TempDir dir;
+  std::string db = dir.File("demo/leadgate.db");
+  bool ok = false;
+  Demo() {
+    RunResult d = RunLeadgate(
+        {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
+    EXPECT_EQ(d.exit_code, 0) << d.err;
+    ok = d.exit_code == 0;
+  }
+  Json RunJson(const std::vector<std::string>& args) const {
+    std::vector<std::string> full = {"--db", db};
+    full.insert(full.end(), args.begin(), args.end());
+    RunResult r = RunLeadgate(full, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out, nullptr, false);
+  }
+};
+
 TEST(FunnelMaths, StagesPassedConversionsAndReasons) {
   using S = Stage;
   std::vector<std::vector<HistoryEntry>> h = {
@@ -89,11 +110,10 @@ TEST(FunnelMaths, StagesPassedConversionsAndReasons) {
 }
 
 TEST(ReportFunnel, ProjectionsAgreeWithRefoldAndGroupsAddUp) {
-  TempDir dir;
-  RunResult d = RunLeadgate(
-      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
-  ASSERT_EQ(d.exit_code, 0) << d.err;
-  const std::string db = dir.File("demo/leadgate.db");
+  Demo demo;
+  ASSERT_TRUE(demo.ok);
+  const TempDir& dir = demo.dir;
+  const std::string& db = demo.db;
   const std::string at = "2026-06-01T00:00:00Z";
   auto run = [&](std::vector<std::string> extra) {
     std::vector<std::string> a = {"--db", db, "report", "funnel", "--json", "--at", at};
@@ -137,11 +157,10 @@ TEST(ReportFunnel, ProjectionsAgreeWithRefoldAndGroupsAddUp) {
 }
 
 TEST(ReportStalled, WaitingLeadsOldestFirstAndAnActionClearsThem) {
-  TempDir dir;
-  RunResult d = RunLeadgate(
-      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
-  ASSERT_EQ(d.exit_code, 0) << d.err;
-  const std::string db = dir.File("demo/leadgate.db");
+  Demo demo;
+  ASSERT_TRUE(demo.ok);
+  const TempDir& dir = demo.dir;
+  const std::string& db = demo.db;
   auto stalled = [&](const std::string& at, std::vector<std::string> extra = {}) {
     std::vector<std::string> a = {"--db", db, "report", "stalled", "--json", "--at", at};
     a.insert(a.end(), extra.begin(), extra.end());
@@ -239,19 +258,10 @@ TEST(SlaCompliance, MetBreachedRunningAndRates) {
 }
 
 TEST(ReportSla, AgreesWithSlaAndAddsUp) {
-  TempDir dir;
-  RunResult d = RunLeadgate(
-      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
-  ASSERT_EQ(d.exit_code, 0) << d.err;
-  const std::string db = dir.File("demo/leadgate.db");
+  Demo demo;
+  ASSERT_TRUE(demo.ok);
   const std::string at = "2026-06-01T00:00:00Z";
-  auto json = [&](std::vector<std::string> a) {
-    std::vector<std::string> full = {"--db", db};
-    full.insert(full.end(), a.begin(), a.end());
-    RunResult r = RunLeadgate(full, dir.path());
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return Json::parse(r.out, nullptr, false);
-  };
+  auto json = [&](const std::vector<std::string>& a) { return demo.RunJson(a); };
   Json rep = json({"report", "sla", "--json", "--at", at});
   Json sla = json({"sla", "--json", "--at", at});
   ASSERT_FALSE(rep.is_discarded());
@@ -272,19 +282,12 @@ TEST(ReportSla, AgreesWithSlaAndAddsUp) {
 }
 
 TEST(ReportExceptions, OverridesAndSelfQualificationsByPath) {
-  TempDir dir;
-  RunResult d = RunLeadgate(
-      {"demo", "--dir", dir.File("demo"), "--leads", "150", "--events", "3000"}, dir.path());
-  ASSERT_EQ(d.exit_code, 0) << d.err;
-  const std::string db = dir.File("demo/leadgate.db");
+  Demo demo;
+  ASSERT_TRUE(demo.ok);
+  const TempDir& dir = demo.dir;
+  const std::string& db = demo.db;
   const std::string at = "2026-06-01T00:00:00Z";
-  auto json = [&](std::vector<std::string> a) {
-    std::vector<std::string> full = {"--db", db};
-    full.insert(full.end(), a.begin(), a.end());
-    RunResult r = RunLeadgate(full, dir.path());
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return Json::parse(r.out, nullptr, false);
-  };
+  auto json = [&](const std::vector<std::string>& a) { return demo.RunJson(a); };
   Json before = json({"report", "exceptions", "--json", "--at", at});
   ASSERT_FALSE(before.is_discarded());
   // A manager overrides one still-new lead into SQL.

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <utility>
 // (utility before Asio)
@@ -245,6 +246,21 @@ struct Fixture {
     if (r.exit_code != 0) throw std::runtime_error("setup command failed: " + r.err);
   }
 };
+
+// A gzip (RFC 1952) body, as pipelines send it.
+inline std::string Gzip(const std::string& in, int level = 6) {
+  z_stream zs{};
+  deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
 
 inline Headers Bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
