@@ -338,11 +338,22 @@ Result<std::vector<UserRecord>> Store::Users() {
 }
 
 Status Store::LeadMessageIds(const std::string& lead, std::vector<std::string>* ids) {
-  std::vector<Event> events;
-  if (Status s = LoadLead(lead, &events, nullptr); !s.ok()) return s;
-  for (auto& e : events) ids->push_back(std::move(e.message_id));
-  std::sort(ids->begin(), ids->end());
-  return Status::Ok();
+  return Guard([&] {
+    // Only the ids: walk the chunks without decoding the events.
+    SQLite::Statement q(*db_, "SELECT n, data FROM chunks WHERE lead_id = ?");
+    q.bind(1, lead);
+    while (q.executeStep()) {
+      auto blob = q.getColumn(1);
+      Status s =
+          ScanEvents(std::string_view(static_cast<const char*>(blob.getBlob()),
+                                      static_cast<size_t>(blob.getBytes())),
+                     q.getColumn(0).getInt64(),
+                     [&](Micros, std::string_view mid, size_t, size_t) { ids->emplace_back(mid); });
+      if (!s.ok()) return s;
+    }
+    std::sort(ids->begin(), ids->end());
+    return Status::Ok();
+  });
 }
 
 Result<Store::AppendResult> Store::AppendEvents(const std::vector<Event>& events) {
