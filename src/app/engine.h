@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "app/notify.h"
 #include "app/reports.h"
 #include "common/status.h"
 #include "fold/fold.h"
@@ -131,6 +132,11 @@ class Engine {
   // NotFound for a key that is malformed, unknown, wrong or revoked (the
   // message says which, never echoing the secret).
   Result<Principal> Authenticate(std::string_view key);
+
+  // Records a notification for delivery (webhooks). Until the outbox lands
+  // this only counts it; callers inside a store transaction get it committed
+  // with their change.
+  Status Emit(const Notification& n);
 
   const std::vector<PlaybookVersion>& versions() const { return versions_; }
   const Playbook& PlaybookAt(Micros at) const;
