@@ -12,6 +12,7 @@
 
 #include "app/engine.h"
 #include "app/render.h"
+#include "cli/backtest_cmd.h"
 #include "cli/demo.h"
 #include "cli/model_cmd.h"
 #include "ingest/jsonl.h"
@@ -586,6 +587,7 @@ int Main(int argc, char** argv) {
 
   AddDemoCommand(app, db, rc);
   AddModelCommands(app, db, rc);
+  AddBacktestCommand(app, db, rc);
 
   try {
     app.parse(argc, argv);

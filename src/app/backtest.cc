@@ -1,0 +1,433 @@
+#include "app/backtest.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "app/reports.h"
+#include "store/store.h"
+
+namespace leadgate {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Monday 00:00 UTC on or before t.
+Micros WeekStart(Micros t) {
+  const int64_t days = t >= 0 ? t / kDay : -((-t + kDay - 1) / kDay);
+  const int64_t wd = ((days % 7) + 7 + 3) % 7;  // 0 = Monday (1970-01-01 was a Thursday)
+  return (days - wd) * kDay;
+}
+
+int Workers(int threads) {
+  if (threads > 0) return threads;
+  unsigned hc = std::thread::hardware_concurrency();
+  return static_cast<int>(std::max(1u, std::min(hc, 8u)));
+}
+
+// Folds every lead; fn(worker, i, state). Leads are handed out in blocks by an
+// atomic cursor, so both cores stay busy whatever the leads' sizes.
+void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
+                   const std::function<void(int, size_t, const LeadState&)>& fn) {
+  const int workers = Workers(threads);
+  constexpr size_t kBlock = 64;
+  std::atomic<size_t> next{0};
+  auto run = [&](int w) {
+    std::vector<MatchCache> caches;
+    caches.reserve(versions.size());
+    for (const auto& v : versions) caches.emplace_back(v.playbook->memo_groups);
+    FoldOptions opts;
+    opts.caches = &caches;
+    for (;;) {
+      size_t b = next.fetch_add(kBlock);
+      if (b >= log.leads.size()) break;
+      size_t e = std::min(log.leads.size(), b + kBlock);
+      for (size_t i = b; i < e; ++i) {
+        const ReplayLead& l = log.leads[i];
+        LeadState s = Fold(l.id, l.event_ptrs, l.action_ptrs, versions, opts);
+        fn(w, i, s);
+      }
+    }
+  };
+  if (workers == 1 || log.leads.size() < 2 * kBlock) {
+    run(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(run, w);
+  run(0);
+  for (auto& t : pool) t.join();
+}
+
+// What the comparison needs of one lead under one side.
+struct LeadSummary {
+  bool exists = false;
+  Micros created = 0;
+  std::optional<Micros> first_mql;         // whole history
+  std::optional<Micros> first_mql_window;  // first MQL entry in [from, to)
+  bool won = false, lost = false;          // entered won; entered lost/disqualified, never won
+  Stage stage = Stage::kLead;
+};
+
+struct Window {
+  Micros from = 0, to = 0, week0 = 0;
+  size_t weeks = 0;
+  bool In(Micros t) const { return t >= from && t < to; }
+  bool Cohort(const LeadSummary& s) const { return s.exists && In(s.created); }
+};
+
+struct SideRun {
+  std::vector<LeadSummary> leads;
+  std::vector<int64_t> weekly;  // MQL entries by week index
+  int64_t skipped = 0;
+  std::map<std::pair<std::string, std::string>, RuleStat> rules;  // (kind, id)
+};
+
+SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& versions,
+                   const Window& win, int threads, bool with_rules) {
+  const int workers = Workers(threads);
+  struct Acc {
+    std::vector<int64_t> weekly;
+    int64_t skipped = 0;
+    std::map<std::pair<std::string, std::string>, RuleStat> rules;
+  };
+  std::vector<Acc> acc(static_cast<size_t>(workers));
+  for (auto& a : acc) a.weekly.assign(win.weeks, 0);
+  SideRun out;
+  out.leads.resize(log.leads.size());
+  ReplayWorkers(log, versions, workers, [&](int w, size_t i, const LeadState& s) {
+    Acc& a = acc[static_cast<size_t>(w)];
+    LeadSummary& sum = out.leads[i];
+    sum.exists = s.exists;
+    if (!s.exists) return;
+    sum.created = s.first_at;
+    sum.stage = s.stage;
+    a.skipped += static_cast<int64_t>(s.skipped_actions.size());
+    bool lost = false;
+    for (const HistoryEntry& h : s.history) {
+      if (h.to == Stage::kMql) {
+        if (!sum.first_mql) sum.first_mql = h.at;
+        if (win.In(h.at)) {
+          if (!sum.first_mql_window) sum.first_mql_window = h.at;
+          size_t wk = static_cast<size_t>((h.at - win.week0) / kWeek);
+          if (wk < a.weekly.size()) ++a.weekly[wk];
+        }
+      }
+      if (h.to == Stage::kWon) sum.won = true;
+      if (h.to == Stage::kLost || h.to == Stage::kDisq) lost = true;
+    }
+    sum.lost = lost && !sum.won;
+    if (!with_rules || !win.Cohort(sum)) return;
+    for (const ExplanationLine& l : s.explanation) {
+      if (l.kind != "fit" && l.kind != "engagement") continue;
+      RuleStat& r = a.rules[{l.kind, l.rule}];
+      r.count += l.count;
+      r.points += l.points;
+    }
+    for (const HistoryEntry& h : s.history) {
+      if (h.to == Stage::kDisq && h.by == "engine" && h.rule)
+        ++a.rules[{"disqualify", *h.rule}].count;
+    }
+  });
+  out.weekly.assign(win.weeks, 0);
+  for (Acc& a : acc) {
+    for (size_t k = 0; k < win.weeks; ++k) out.weekly[k] += a.weekly[k];
+    out.skipped += a.skipped;
+    for (auto& [key, r] : a.rules) {
+      RuleStat& t = out.rules[key];
+      t.count += r.count;
+      t.points += r.points;
+    }
+  }
+  return out;
+}
+
+// Fills the side's numbers; `outcome` is the current replay (the recorded reality).
+void Summarize(const SideRun& run, const std::vector<LeadSummary>& outcome, const Window& win,
+               const std::vector<std::string>& labels, double weeks, SideStats* st) {
+  for (size_t k = 0; k < run.weekly.size(); ++k) {
+    st->weekly[labels[k]] = run.weekly[k];
+    st->mql_entries += run.weekly[k];
+  }
+  int64_t won = 0;
+  for (size_t i = 0; i < run.leads.size(); ++i) {
+    const LeadSummary& s = run.leads[i];
+    if (s.first_mql_window) ++st->mql;
+    if (!win.Cohort(outcome[i])) continue;
+    if (s.exists) ++st->stages[StageName(s.stage)];
+    if (outcome[i].won) ++won;
+    if (!s.first_mql) continue;
+    ++st->cohort_mql;
+    if (outcome[i].won) ++st->mql_won;
+    if (outcome[i].lost) ++st->mql_lost;
+  }
+  st->mql_per_week = weeks > 0 ? static_cast<double>(st->mql) / weeks : 0;
+  if (st->mql_won + st->mql_lost > 0) {
+    st->precision =
+        static_cast<double>(st->mql_won) / static_cast<double>(st->mql_won + st->mql_lost);
+  }
+  if (won > 0) st->recall = static_cast<double>(st->mql_won) / static_cast<double>(won);
+  st->skipped_actions = run.skipped;
+}
+
+// The side's rules in playbook order (of its last version), then any others
+// seen (rules of earlier versions).
+std::vector<RuleStat> OrderRules(const SideRun& run, const Playbook& pb) {
+  std::vector<RuleStat> out;
+  auto take = [&](const std::string& kind, const std::string& id) {
+    RuleStat r;
+    r.id = id;
+    r.kind = kind;
+    auto it = run.rules.find({kind, id});
+    if (it != run.rules.end()) {
+      r.count = it->second.count;
+      r.points = it->second.points;
+    }
+    out.push_back(r);
+  };
+  for (const auto& r : pb.fit) take("fit", r.id);
+  for (const auto& r : pb.engagement) take("engagement", r.id);
+  for (const auto& r : pb.disqualify) take("disqualify", r.id);
+  for (const auto& [key, r] : run.rules) {
+    bool seen = std::any_of(out.begin(), out.end(), [&](const RuleStat& x) {
+      return x.kind == key.first && x.id == key.second;
+    });
+    if (!seen) take(key.first, key.second);
+  }
+  return out;
+}
+
+std::vector<PlaybookVersion> CandidateVersions(const std::vector<PlaybookVersion>& current,
+                                               std::shared_ptr<const Playbook> candidate,
+                                               const std::optional<Micros>& applied_at) {
+  int64_t next = 1;
+  for (const auto& v : current) next = std::max(next, v.version + 1);
+  std::vector<PlaybookVersion> out;
+  if (applied_at) {
+    // The first version is in force from the beginning of time (the fold
+    // ignores its applied_at); later ones from their time, before the candidate.
+    for (size_t i = 0; i < current.size(); ++i) {
+      if (i == 0 || current[i].applied_at < *applied_at) out.push_back(current[i]);
+    }
+  }
+  PlaybookVersion c;
+  c.version = next;
+  c.applied_at = applied_at ? *applied_at : 0;
+  c.playbook = std::move(candidate);
+  out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+Status LoadReplayLog(Store& store, ReplayLog* out) {
+  *out = ReplayLog{};
+  return store.ForEachLead(true, [&](const std::string& id, const std::vector<const Event*>& events,
+                                     std::vector<Action>& actions) {
+    ReplayLead& l = out->leads.emplace_back();
+    l.id = id;
+    l.events.reserve(events.size());
+    for (const Event* e : events) {
+      Event& c = l.events.emplace_back();
+      c.message_id = e->message_id;
+      c.type = e->type;
+      c.ts = e->ts;
+      c.name = e->name;
+      c.props = e->props;
+      out->first = std::min(out->first, e->ts);
+      out->last = std::max(out->last, e->ts);
+    }
+    l.actions = std::move(actions);
+    for (const Action& a : l.actions) {
+      out->first = std::min(out->first, a.ts);
+      out->last = std::max(out->last, a.ts);
+    }
+    l.event_ptrs.reserve(l.events.size());
+    for (const Event& e : l.events) l.event_ptrs.push_back(&e);
+    for (const Action& a : l.actions) l.action_ptrs.push_back(&a);
+    out->events += static_cast<int64_t>(l.events.size());
+    out->actions += static_cast<int64_t>(l.actions.size());
+    return Status::Ok();
+  });
+}
+
+void ReplayAll(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
+               const std::function<void(size_t, const LeadState&)>& fn) {
+  ReplayWorkers(log, versions, threads, [&](int, size_t i, const LeadState& s) { fn(i, s); });
+}
+
+Result<double> ParseCapacity(const std::string& text) {
+  std::string t(TrimSpaces(text));
+  for (const char* suffix : {"/week", "/w", "/wk"}) {
+    const std::string s = suffix;
+    if (t.size() > s.size() && t.compare(t.size() - s.size(), s.size(), s) == 0) {
+      t = std::string(TrimSpaces(t.substr(0, t.size() - s.size())));
+      break;
+    }
+  }
+  double v = 0;
+  if (!ParseNumber(t, &v) || v <= 0) {
+    return Status::Usage("--capacity '" + text +
+                         "' is not a positive number of MQLs per week (like 40/week)");
+  }
+  return v;
+}
+
+Result<BacktestReport> RunBacktest(const ReplayLog& log,
+                                   const std::vector<PlaybookVersion>& current,
+                                   std::shared_ptr<const Playbook> candidate,
+                                   const BacktestOptions& opts) {
+  if (current.empty()) return Status::Invalid("the store has no playbook version");
+  BacktestReport r;
+  r.events = log.events;
+  r.actions = log.actions;
+  r.semantics = opts.applied_at ? "applied_at" : "replace";
+  r.applied_at = opts.applied_at;
+  Window win;
+  win.from = opts.from ? *opts.from : (log.leads.empty() ? 0 : log.first);
+  win.to = opts.to ? *opts.to : (log.leads.empty() ? 0 : log.last + 1);
+  if (win.to <= win.from) {
+    return Status::Usage("the window is empty: --from " + FormatRfc3339(win.from) +
+                         " is not before --to " + FormatRfc3339(win.to));
+  }
+  r.from = win.from;
+  r.to = win.to;
+  r.weeks = static_cast<double>(win.to - win.from) / static_cast<double>(kWeek);
+  win.week0 = WeekStart(win.from);
+  win.weeks = static_cast<size_t>((win.to - 1 - win.week0) / kWeek + 1);
+  for (size_t k = 0; k < win.weeks; ++k) {
+    r.week_labels.push_back(IsoWeek(win.week0 + static_cast<Micros>(k) * kWeek));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<PlaybookVersion> cand = CandidateVersions(current, candidate, opts.applied_at);
+  SideRun cur = ReplaySide(log, current, win, opts.threads, true);
+  SideRun can = ReplaySide(log, cand, win, opts.threads, true);
+  r.replays = 2;
+  r.current.label = "current";
+  r.candidate.label = "candidate";
+  for (const auto& v : current) r.current.versions.push_back(v.version);
+  for (const auto& v : cand) r.candidate.versions.push_back(v.version);
+  Summarize(cur, cur.leads, win, r.week_labels, r.weeks, &r.current);
+  Summarize(can, cur.leads, win, r.week_labels, r.weeks, &r.candidate);
+  r.current.rules = OrderRules(cur, *current.back().playbook);
+  r.candidate.rules = OrderRules(can, *candidate);
+  for (size_t i = 0; i < log.leads.size(); ++i) {
+    const LeadSummary& a = cur.leads[i];
+    const LeadSummary& b = can.leads[i];
+    if (a.exists) ++r.leads;
+    if (win.Cohort(a)) {
+      ++r.cohort;
+      if (a.won) ++r.won;
+      if (a.lost) ++r.lost;
+      if (a.won) {
+        WonLeadTiming w{log.leads[i].id, a.first_mql, b.first_mql, ""};
+        if (a.first_mql && b.first_mql) {
+          w.change = *b.first_mql < *a.first_mql   ? "earlier"
+                     : *b.first_mql > *a.first_mql ? "later"
+                                                   : "same";
+        } else if (a.first_mql) {
+          w.change = "never";
+        } else if (b.first_mql) {
+          w.change = "new";
+        } else {
+          w.change = "neither";
+        }
+        ++r.won_changes[w.change];
+        r.won_leads.push_back(std::move(w));
+      }
+    }
+    if (a.first_mql_window.has_value() != b.first_mql_window.has_value()) {
+      r.flips.push_back({log.leads[i].id, a.first_mql_window, b.first_mql_window});
+      ++(b.first_mql_window ? r.flips_to_mql : r.flips_from_mql);
+    }
+  }
+  for (const char* k : {"earlier", "later", "same", "never", "new", "neither"}) r.won_changes[k];
+
+  if (opts.capacity) {
+    const MqlMinimums& m = candidate->mql;
+    auto pos = [](const std::optional<double>& x) { return x && *x > 0; };
+    if (!m.defined || !(pos(m.fit) || pos(m.engagement) || pos(m.total))) {
+      return Status::Invalid(
+          "--capacity scales the candidate's MQL minimums, and it has no positive one (set "
+          "mql.fit, mql.engagement or mql.total above 0)");
+    }
+    CapacityResult cap;
+    cap.target = *opts.capacity;
+    auto eval = [&](double k) {
+      auto pb = std::make_shared<Playbook>(*candidate);
+      auto scale = [k](std::optional<double>& x) {
+        if (x && *x > 0) x = *x * k;
+      };
+      scale(pb->mql.fit);
+      scale(pb->mql.engagement);
+      scale(pb->mql.total);
+      CapacityPoint p;
+      p.scale = k;
+      p.fit = pb->mql.fit;
+      p.engagement = pb->mql.engagement;
+      p.total = pb->mql.total;
+      SideRun run = ReplaySide(log, CandidateVersions(current, pb, opts.applied_at), win,
+                               opts.threads, false);
+      ++r.replays;
+      SideStats st;
+      Summarize(run, cur.leads, win, r.week_labels, r.weeks, &st);
+      p.mql = st.mql;
+      p.mql_per_week = st.mql_per_week;
+      p.recall = st.recall;
+      p.precision = st.precision;
+      return p;
+    };
+    // A grid for the curve, then bisection between the two grid points that
+    // bracket the target (fewer MQLs as the minimums rise).
+    const std::vector<double> grid = {0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0};
+    std::vector<CapacityPoint> pts;
+    for (double k : grid) pts.push_back(eval(k));
+    // Beyond the grid: lower minimums (down to 0) or higher ones.
+    if (pts.front().mql_per_week < cap.target) {
+      for (double k : {0.1, 0.0}) pts.insert(pts.begin(), eval(k));
+    } else if (pts.back().mql_per_week > cap.target) {
+      for (double k : {5.0, 10.0}) pts.push_back(eval(k));
+    }
+    double lo = -1, hi = -1;
+    for (size_t i = 0; i + 1 < pts.size(); ++i) {
+      if (pts[i].mql_per_week >= cap.target && pts[i + 1].mql_per_week <= cap.target) {
+        lo = pts[i].scale;
+        hi = pts[i + 1].scale;
+        break;
+      }
+    }
+    std::vector<CapacityPoint> tried = pts;
+    if (lo >= 0) {
+      for (int it = 0; it < 14 && hi - lo > 1e-4; ++it) {
+        double mid = (lo + hi) / 2;
+        CapacityPoint p = eval(mid);
+        tried.push_back(p);
+        if (std::abs(p.mql_per_week - cap.target) <= 0.01 * cap.target) break;
+        (p.mql_per_week >= cap.target ? lo : hi) = mid;
+      }
+    }
+    cap.best = tried.front();
+    for (const CapacityPoint& p : tried) {
+      if (std::abs(p.mql_per_week - cap.target) < std::abs(cap.best.mql_per_week - cap.target)) {
+        cap.best = p;
+      }
+    }
+    // The curve: the grid, and the point found.
+    cap.curve = pts;
+    if (std::none_of(pts.begin(), pts.end(),
+                     [&](const CapacityPoint& p) { return p.scale == cap.best.scale; })) {
+      cap.curve.push_back(cap.best);
+    }
+    std::sort(cap.curve.begin(), cap.curve.end(),
+              [](const CapacityPoint& a, const CapacityPoint& b) { return a.scale < b.scale; });
+    r.capacity = std::move(cap);
+  }
+  r.replay_seconds = SecondsSince(t0);
+  return r;
+}
+
+}  // namespace leadgate
