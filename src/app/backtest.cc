@@ -255,6 +255,52 @@ Status LoadReplayLog(Store& store, ReplayLog* out) {
   });
 }
 
+void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, ReplayLog* out) {
+  *out = ReplayLog{};
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    if (a.lead_id != b.lead_id) return a.lead_id < b.lead_id;
+    if (a.ts != b.ts) return a.ts < b.ts;
+    return a.message_id < b.message_id;
+  });
+  std::stable_sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) {
+    if (a.lead_id != b.lead_id) return a.lead_id < b.lead_id;
+    if (a.ts != b.ts) return a.ts < b.ts;
+    return a.seq < b.seq;
+  });
+  size_t ia = 0;
+  for (size_t i = 0; i < events.size();) {
+    size_t j = i;
+    while (j < events.size() && events[j].lead_id == events[i].lead_id) ++j;
+    ReplayLead& l = out->leads.emplace_back();
+    l.id = events[i].lead_id;
+    while (ia < actions.size() && actions[ia].lead_id < l.id) ++ia;
+    while (ia < actions.size() && actions[ia].lead_id == l.id) l.actions.push_back(actions[ia++]);
+    l.events.reserve(j - i);
+    for (size_t k = i; k < j; ++k) {
+      Event& e = l.events.emplace_back(std::move(events[k]));
+      e.raw.clear();
+      e.raw.shrink_to_fit();
+      e.lead_id.clear();
+      e.lead_id.shrink_to_fit();
+    }
+    i = j;
+  }
+  for (ReplayLead& l : out->leads) {
+    for (const Event& e : l.events) {
+      l.event_ptrs.push_back(&e);
+      out->first = std::min(out->first, e.ts);
+      out->last = std::max(out->last, e.ts);
+    }
+    for (const Action& a : l.actions) {
+      l.action_ptrs.push_back(&a);
+      out->first = std::min(out->first, a.ts);
+      out->last = std::max(out->last, a.ts);
+    }
+    out->events += static_cast<int64_t>(l.events.size());
+    out->actions += static_cast<int64_t>(l.actions.size());
+  }
+}
+
 void ReplayAll(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
                const std::function<void(size_t, const LeadState&)>& fn) {
   ReplayWorkers(log, versions, threads, [&](int, size_t i, const LeadState& s) { fn(i, s); });

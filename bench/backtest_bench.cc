@@ -1,0 +1,108 @@
+// Backtest replay speed (docs/benchmarks.md, "Backtest replay"): the log in
+// memory (ReplayLog), folded with the live engine's Fold on 1 and 2 workers,
+// and a whole RunBacktest (current + candidate). Generated data, default
+// playbook. Loading is timed apart from the replay.
+//
+//   build/backtest_bench [--leads N] [--events M] [--reps R] [--db STORE]
+//
+// With --db, the log is loaded from that store (LoadReplayLog, as the command
+// does) and its stored playbook versions are replayed; otherwise the
+// generator's events are parsed in memory.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "app/backtest.h"
+#include "app/engine.h"
+#include "bench_util.h"
+
+namespace leadgate::bench {
+namespace {
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int Run(int argc, char** argv) {
+  demo::GenOptions opt;
+  opt.leads = 100000;
+  opt.events = 2000000;
+  int reps = 3;
+  std::string db;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--leads")) opt.leads = std::atoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--events")) opt.events = std::atoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--db")) db = argv[i + 1];
+  }
+  ReplayLog log;
+  std::vector<PlaybookVersion> versions;
+  std::unique_ptr<Engine> engine;
+  double t0 = Now();
+  if (!db.empty()) {
+    auto e = Engine::Open(db);
+    if (!e.ok()) {
+      std::fprintf(stderr, "%s\n", e.status().message().c_str());
+      return 1;
+    }
+    engine = std::move(*e);
+    versions = engine->versions();
+    Status s = LoadReplayLog(engine->store(), &log);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      return 1;
+    }
+    std::printf("load from %s: %.3f s (%lld leads, %lld events, %lld actions)\n", db.c_str(),
+                Now() - t0, static_cast<long long>(log.leads.size()),
+                static_cast<long long>(log.events), static_cast<long long>(log.actions));
+  } else {
+    std::vector<Event> events = GenerateParsedEvents(opt);
+    double t1 = Now();
+    BuildReplayLog(std::move(events), {}, &log);
+    versions = {{1, 0, DefaultPlaybook()}};
+    std::printf("generate+parse %.3f s, build ReplayLog %.3f s (%lld leads, %lld events)\n",
+                t1 - t0, Now() - t1, static_cast<long long>(log.leads.size()),
+                static_cast<long long>(log.events));
+  }
+  const double n = static_cast<double>(log.events);
+  for (int threads : {1, 2}) {
+    double best = 1e300;
+    for (int r = 0; r < reps; ++r) {
+      double a = Now();
+      int64_t count = 0;
+      std::atomic<int64_t> seen{0};
+      ReplayAll(log, versions, threads, [&](size_t, const LeadState& s) {
+        if (s.stage != Stage::kLead) seen.fetch_add(1, std::memory_order_relaxed);
+      });
+      count = seen.load();
+      double dt = Now() - a;
+      best = std::min(best, dt);
+      std::printf("  replay, %d worker(s): %.3f s, %.2f M events/s (%lld leads out of lead)\n",
+                  threads, dt, n / dt / 1e6, static_cast<long long>(count));
+    }
+    std::printf("replay %d worker(s), best of %d: %.3f s = %.2f M events/s\n", threads, reps, best,
+                n / best / 1e6);
+  }
+  {
+    auto cand = std::make_shared<Playbook>(*versions.back().playbook);
+    if (cand->mql.total) cand->mql.total = *cand->mql.total - 10;
+    double a = Now();
+    auto r = RunBacktest(log, versions, cand, {});
+    double dt = Now() - a;
+    if (!r.ok()) return 1;
+    std::printf(
+        "RunBacktest (2 replays, 2 workers): %.3f s = %.2f M events/s replayed; MQL %lld -> "
+        "%lld, %zu flips\n",
+        dt, 2 * n / dt / 1e6, static_cast<long long>(r->current.mql),
+        static_cast<long long>(r->candidate.mql), r->flips.size());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace leadgate::bench
+
+int main(int argc, char** argv) { return leadgate::bench::Run(argc, argv); }
