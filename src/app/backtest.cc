@@ -224,35 +224,88 @@ std::vector<PlaybookVersion> CandidateVersions(const std::vector<PlaybookVersion
 
 }  // namespace
 
-Status LoadReplayLog(Store& store, ReplayLog* out) {
+namespace {
+
+Status LoadRange(Store& store, const std::string& from, const std::string& to, ReplayLog* out) {
   *out = ReplayLog{};
-  return store.ForEachLead(true, [&](const std::string& id, const std::vector<const Event*>& events,
-                                     std::vector<Action>& actions) {
-    ReplayLead& l = out->leads.emplace_back();
-    l.id = id;
-    l.events.reserve(events.size());
-    for (const Event* e : events) {
-      Event& c = l.events.emplace_back();
-      c.message_id = e->message_id;
-      c.type = e->type;
-      c.ts = e->ts;
-      c.name = e->name;
-      c.props = e->props;
-      out->first = std::min(out->first, e->ts);
-      out->last = std::max(out->last, e->ts);
+  return store.ForEachLead(
+      true,
+      [&](const std::string& id, const std::vector<const Event*>& events,
+          std::vector<Action>& actions) {
+        ReplayLead& l = out->leads.emplace_back();
+        l.id = id;
+        l.events.reserve(events.size());
+        for (const Event* e : events) {
+          Event& c = l.events.emplace_back();
+          c.message_id = e->message_id;
+          c.type = e->type;
+          c.ts = e->ts;
+          c.name = e->name;
+          c.props = e->props;
+          out->first = std::min(out->first, e->ts);
+          out->last = std::max(out->last, e->ts);
+        }
+        l.actions = std::move(actions);
+        for (const Action& a : l.actions) {
+          out->first = std::min(out->first, a.ts);
+          out->last = std::max(out->last, a.ts);
+        }
+        l.event_ptrs.reserve(l.events.size());
+        for (const Event& e : l.events) l.event_ptrs.push_back(&e);
+        for (const Action& a : l.actions) l.action_ptrs.push_back(&a);
+        out->events += static_cast<int64_t>(l.events.size());
+        out->actions += static_cast<int64_t>(l.actions.size());
+        return Status::Ok();
+      },
+      from, to);
+}
+
+}  // namespace
+
+Status LoadReplayLog(Store& store, ReplayLog* out) { return LoadRange(store, "", "", out); }
+
+Status LoadReplayLog(const std::string& db_path, int threads, ReplayLog* out) {
+  auto main = Store::Open(db_path, false);
+  if (!main.ok()) return main.status();
+  const int workers = Workers(threads);
+  std::vector<std::string> cuts;
+  if (workers > 1) {
+    auto split = (*main)->SplitLeads(workers);
+    if (!split.ok()) return split.status();
+    cuts = std::move(*split);
+  }
+  if (cuts.empty()) return LoadRange(**main, "", "", out);
+  const size_t parts = cuts.size() + 1;
+  std::vector<ReplayLog> logs(parts);
+  std::vector<Status> status(parts, Status::Ok());
+  auto run = [&](size_t p) {
+    const std::string from = p == 0 ? "" : cuts[p - 1];
+    const std::string to = p + 1 == parts ? "" : cuts[p];
+    if (p == 0) {
+      status[p] = LoadRange(**main, from, to, &logs[p]);
+      return;
     }
-    l.actions = std::move(actions);
-    for (const Action& a : l.actions) {
-      out->first = std::min(out->first, a.ts);
-      out->last = std::max(out->last, a.ts);
-    }
-    l.event_ptrs.reserve(l.events.size());
-    for (const Event& e : l.events) l.event_ptrs.push_back(&e);
-    for (const Action& a : l.actions) l.action_ptrs.push_back(&a);
-    out->events += static_cast<int64_t>(l.events.size());
-    out->actions += static_cast<int64_t>(l.actions.size());
-    return Status::Ok();
-  });
+    auto store = Store::Open(db_path, false);
+    status[p] = store.ok() ? LoadRange(**store, from, to, &logs[p]) : store.status();
+  };
+  std::vector<std::thread> pool;
+  for (size_t p = 1; p < parts; ++p) pool.emplace_back(run, p);
+  run(0);
+  for (auto& t : pool) t.join();
+  for (const Status& st : status) {
+    if (!st.ok()) return st;
+  }
+  *out = std::move(logs[0]);
+  for (size_t p = 1; p < parts; ++p) {
+    ReplayLog& l = logs[p];
+    out->events += l.events;
+    out->actions += l.actions;
+    out->first = std::min(out->first, l.first);
+    out->last = std::max(out->last, l.last);
+    // Moving a lead keeps its vectors' buffers: the pointers stay valid.
+    for (ReplayLead& x : l.leads) out->leads.push_back(std::move(x));
+  }
+  return Status::Ok();
 }
 
 void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, ReplayLog* out) {

@@ -37,6 +37,9 @@ struct ReplayLog {
 };
 // Reads every lead's log from the store.
 Status LoadReplayLog(Store& store, ReplayLog* out);
+// The same on `threads` workers (0: one per core), each with its own
+// connection to the store at `db_path`, over lead ranges of about equal events.
+Status LoadReplayLog(const std::string& db_path, int threads, ReplayLog* out);
 // The same from events and actions in memory (benchmarks, tests): grouped by
 // lead, each lead's events in (ts, messageId) order, actions in (ts, seq) order.
 void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, ReplayLog* out);

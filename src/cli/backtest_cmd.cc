@@ -52,7 +52,7 @@ Status Run(const std::string& db, const Args& a) {
   if (!e.ok()) return e.status();
   const auto t0 = std::chrono::steady_clock::now();
   ReplayLog log;
-  if (Status s = LoadReplayLog((*e)->store(), &log); !s.ok()) return s;
+  if (Status s = LoadReplayLog(db, a.threads, &log); !s.ok()) return s;
   const double load = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto r = RunBacktest(log, (*e)->versions(), *pb, opts);
   if (!r.ok()) return r.status();
