@@ -381,6 +381,7 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
                                    std::shared_ptr<const Playbook> candidate,
                                    const BacktestOptions& opts) {
   if (current.empty()) return Status::Invalid("the store has no playbook version");
+  if (log.events == 0) return Status::Invalid("the store has no events to replay");
   BacktestReport r;
   r.events = log.events;
   r.actions = log.actions;

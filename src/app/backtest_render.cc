@@ -275,6 +275,30 @@ std::string BacktestText(const BacktestReport& r, size_t max_examples) {
   }
   o += Table(wt);
   o += "  (never: MQL under the current playbook only; new: under the candidate only)\n";
+  {
+    std::vector<double> earlier, later;
+    std::vector<std::vector<std::string>> ex = {
+        {"won lead", "current MQL at", "candidate MQL at", "change"}};
+    for (const WonLeadTiming& w : r.won_leads) {
+      if (w.change == "same" || w.change == "neither") continue;
+      if (w.change == "earlier" || w.change == "later") {
+        double d = std::abs(static_cast<double>(*w.candidate_mql_at - *w.current_mql_at)) /
+                   static_cast<double>(kDay);
+        (w.change == "earlier" ? earlier : later).push_back(d);
+      }
+      if (ex.size() <= max_examples) {
+        ex.push_back({w.id, w.current_mql_at ? FormatRfc3339(*w.current_mql_at) : "never",
+                      w.candidate_mql_at ? FormatRfc3339(*w.candidate_mql_at) : "never", w.change});
+      }
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    };
+    if (!earlier.empty()) o += "  earlier by a median of " + Num(median(earlier)) + " days\n";
+    if (!later.empty()) o += "  later by a median of " + Num(median(later)) + " days\n";
+    if (ex.size() > 1) o += Table(ex);
+  }
   o += "\nRules (cohort leads; fit: leads it holds for, engagement: activities counted and "
        "decayed points at each lead's last point)\n";
   std::vector<std::vector<std::string>> rt = {
