@@ -31,15 +31,26 @@ int Workers(int threads) {
 
 // Folds every lead; fn(worker, i, state). Leads are handed out in blocks by an
 // atomic cursor, so both cores stay busy whatever the leads' sizes.
+// Regex caches per worker, one per playbook version: kept across replays of
+// playbooks that differ only in their MQL minimums (the capacity search), so
+// each distinct value is classified once per candidate, not once per replay.
+using WorkerCaches = std::vector<std::vector<MatchCache>>;
+
 void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
-                   const std::function<void(int, size_t, const LeadState&)>& fn) {
+                   const std::function<void(int, size_t, const LeadState&)>& fn,
+                   WorkerCaches* keep = nullptr) {
   const int workers = Workers(threads);
   constexpr size_t kBlock = 64;
   std::atomic<size_t> next{0};
+  WorkerCaches local;
+  WorkerCaches& all = keep != nullptr ? *keep : local;
+  if (all.size() < static_cast<size_t>(workers)) all.resize(static_cast<size_t>(workers));
   auto run = [&](int w) {
-    std::vector<MatchCache> caches;
-    caches.reserve(versions.size());
-    for (const auto& v : versions) caches.emplace_back(v.playbook->memo_groups);
+    std::vector<MatchCache>& caches = all[static_cast<size_t>(w)];
+    if (caches.size() != versions.size()) {
+      caches.clear();
+      for (const auto& v : versions) caches.emplace_back(v.playbook->memo_groups);
+    }
     FoldOptions opts;
     opts.caches = &caches;
     for (;;) {
@@ -88,7 +99,8 @@ struct SideRun {
 };
 
 SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& versions,
-                   const Window& win, int threads, bool with_rules) {
+                   const Window& win, int threads, bool with_rules,
+                   WorkerCaches* caches = nullptr) {
   const int workers = Workers(threads);
   struct Acc {
     std::vector<int64_t> weekly;
@@ -99,40 +111,43 @@ SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
   for (auto& a : acc) a.weekly.assign(win.weeks, 0);
   SideRun out;
   out.leads.resize(log.leads.size());
-  ReplayWorkers(log, versions, workers, [&](int w, size_t i, const LeadState& s) {
-    Acc& a = acc[static_cast<size_t>(w)];
-    LeadSummary& sum = out.leads[i];
-    sum.exists = s.exists;
-    if (!s.exists) return;
-    sum.created = s.first_at;
-    sum.stage = s.stage;
-    a.skipped += static_cast<int64_t>(s.skipped_actions.size());
-    bool lost = false;
-    for (const HistoryEntry& h : s.history) {
-      if (h.to == Stage::kMql) {
-        if (!sum.first_mql) sum.first_mql = h.at;
-        if (win.In(h.at)) {
-          if (!sum.first_mql_window) sum.first_mql_window = h.at;
-          size_t wk = static_cast<size_t>((h.at - win.week0) / kWeek);
-          if (wk < a.weekly.size()) ++a.weekly[wk];
+  ReplayWorkers(
+      log, versions, workers,
+      [&](int w, size_t i, const LeadState& s) {
+        Acc& a = acc[static_cast<size_t>(w)];
+        LeadSummary& sum = out.leads[i];
+        sum.exists = s.exists;
+        if (!s.exists) return;
+        sum.created = s.first_at;
+        sum.stage = s.stage;
+        a.skipped += static_cast<int64_t>(s.skipped_actions.size());
+        bool lost = false;
+        for (const HistoryEntry& h : s.history) {
+          if (h.to == Stage::kMql) {
+            if (!sum.first_mql) sum.first_mql = h.at;
+            if (win.In(h.at)) {
+              if (!sum.first_mql_window) sum.first_mql_window = h.at;
+              size_t wk = static_cast<size_t>((h.at - win.week0) / kWeek);
+              if (wk < a.weekly.size()) ++a.weekly[wk];
+            }
+          }
+          if (h.to == Stage::kWon) sum.won = true;
+          if (h.to == Stage::kLost || h.to == Stage::kDisq) lost = true;
         }
-      }
-      if (h.to == Stage::kWon) sum.won = true;
-      if (h.to == Stage::kLost || h.to == Stage::kDisq) lost = true;
-    }
-    sum.lost = lost && !sum.won;
-    if (!with_rules || !win.Cohort(sum)) return;
-    for (const ExplanationLine& l : s.explanation) {
-      if (l.kind != "fit" && l.kind != "engagement") continue;
-      RuleStat& r = a.rules[{l.kind, l.rule}];
-      r.count += l.count;
-      r.points += l.points;
-    }
-    for (const HistoryEntry& h : s.history) {
-      if (h.to == Stage::kDisq && h.by == "engine" && h.rule)
-        ++a.rules[{"disqualify", *h.rule}].count;
-    }
-  });
+        sum.lost = lost && !sum.won;
+        if (!with_rules || !win.Cohort(sum)) return;
+        for (const ExplanationLine& l : s.explanation) {
+          if (l.kind != "fit" && l.kind != "engagement") continue;
+          RuleStat& r = a.rules[{l.kind, l.rule}];
+          r.count += l.count;
+          r.points += l.points;
+        }
+        for (const HistoryEntry& h : s.history) {
+          if (h.to == Stage::kDisq && h.by == "engine" && h.rule)
+            ++a.rules[{"disqualify", *h.rule}].count;
+        }
+      },
+      caches);
   out.weekly.assign(win.weeks, 0);
   for (Acc& a : acc) {
     for (size_t k = 0; k < win.weeks; ++k) out.weekly[k] += a.weekly[k];
@@ -457,7 +472,10 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
     }
     CapacityResult cap;
     cap.target = *opts.capacity;
-    auto eval = [&](double k) {
+    WorkerCaches caches;  // the variants share the candidate's conditions
+    // k scales the positive minimums; `total`, when given, then sets the
+    // total minimum (the second, finer axis).
+    auto eval = [&](double k, std::optional<double> total = std::nullopt) {
       auto pb = std::make_shared<Playbook>(*candidate);
       auto scale = [k](std::optional<double>& x) {
         if (x && *x > 0) x = *x * k;
@@ -465,13 +483,15 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
       scale(pb->mql.fit);
       scale(pb->mql.engagement);
       scale(pb->mql.total);
+      if (total) pb->mql.total = *total;
       CapacityPoint p;
+      p.axis = total ? "total" : "scale";
       p.scale = k;
       p.fit = pb->mql.fit;
       p.engagement = pb->mql.engagement;
       p.total = pb->mql.total;
       SideRun run = ReplaySide(log, CandidateVersions(current, pb, opts.applied_at), win,
-                               opts.threads, false);
+                               opts.threads, false, &caches);
       ++r.replays;
       SideStats st;
       Summarize(run, cur.leads, win, r.week_labels, r.weeks, &st);
@@ -510,20 +530,48 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
         (p.mql_per_week >= cap.target ? lo : hi) = mid;
       }
     }
-    cap.best = tried.front();
-    for (const CapacityPoint& p : tried) {
-      if (std::abs(p.mql_per_week - cap.target) < std::abs(cap.best.mql_per_week - cap.target)) {
-        cap.best = p;
+    auto closest = [&] {
+      CapacityPoint b = tried.front();
+      for (const CapacityPoint& p : tried) {
+        if (std::abs(p.mql_per_week - cap.target) < std::abs(b.mql_per_week - cap.target)) b = p;
       }
+      return b;
+    };
+    cap.best = closest();
+    // Volume jumps where a scaled fit minimum crosses a step of the fit
+    // points. Then keep the minimums of the bracket's busier end and search
+    // the total minimum alone, upwards from there.
+    if (lo >= 0 && std::abs(cap.best.mql_per_week - cap.target) > 0.02 * cap.target) {
+      CapacityPoint base = eval(lo);
+      tried.push_back(base);
+      double tlo = base.total ? *base.total : 0;
+      if (base.fit || base.engagement) {
+        tlo = std::max(tlo, base.fit.value_or(0) + base.engagement.value_or(0));
+      }
+      double thi = std::max(2 * tlo, tlo + 100);
+      CapacityPoint top = eval(lo, thi);
+      tried.push_back(top);
+      if (base.mql_per_week >= cap.target && top.mql_per_week <= cap.target) {
+        for (int it = 0; it < 16 && thi - tlo > 1e-3; ++it) {
+          double mid = (tlo + thi) / 2;
+          CapacityPoint p = eval(lo, mid);
+          tried.push_back(p);
+          if (std::abs(p.mql_per_week - cap.target) <= 0.01 * cap.target) break;
+          (p.mql_per_week >= cap.target ? tlo : thi) = mid;
+        }
+      }
+      cap.best = closest();
     }
     // The curve: the grid, and the point found.
     cap.curve = pts;
-    if (std::none_of(pts.begin(), pts.end(),
-                     [&](const CapacityPoint& p) { return p.scale == cap.best.scale; })) {
+    if (std::none_of(pts.begin(), pts.end(), [&](const CapacityPoint& p) {
+          return p.scale == cap.best.scale && p.total == cap.best.total;
+        })) {
       cap.curve.push_back(cap.best);
     }
-    std::sort(cap.curve.begin(), cap.curve.end(),
-              [](const CapacityPoint& a, const CapacityPoint& b) { return a.scale < b.scale; });
+    std::stable_sort(
+        cap.curve.begin(), cap.curve.end(),
+        [](const CapacityPoint& a, const CapacityPoint& b) { return a.scale < b.scale; });
     r.capacity = std::move(cap);
   }
   r.replay_seconds = SecondsSince(t0);

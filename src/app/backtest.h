@@ -95,6 +95,9 @@ struct WonLeadTiming {
 };
 
 struct CapacityPoint {
+  // "scale": every positive minimum times `scale`; "total": fit and
+  // engagement minimums times `scale`, the total minimum searched on its own.
+  std::string axis = "scale";
   double scale = 1;  // factor on the candidate's MQL minimums
   std::optional<double> fit, engagement, total;
   int64_t mql = 0;

@@ -345,9 +345,11 @@ std::string BacktestText(const BacktestReport& r, size_t max_examples) {
   if (r.capacity) {
     const CapacityResult& c = *r.capacity;
     o += "\nCapacity: " + Num(c.target) + " MQLs/week. The candidate's MQL minimums scaled by " +
-         Num(c.best.scale, 3) + ": fit " + Min(c.best.fit) + ", engagement " +
-         Min(c.best.engagement) + ", total " + Min(c.best.total) + " -> " +
-         Num(c.best.mql_per_week) + " MQLs/week, won-lead recall " + Pct(c.best.recall) + "\n";
+         Num(c.best.scale, 3) +
+         (c.best.axis == "total" ? ", then the total minimum searched" : "") + ": fit " +
+         Min(c.best.fit) + ", engagement " + Min(c.best.engagement) + ", total " +
+         Min(c.best.total) + " -> " + Num(c.best.mql_per_week) + " MQLs/week, won-lead recall " +
+         Pct(c.best.recall) + "\n";
     std::vector<std::vector<std::string>> ct = {
         {"scale", "fit min", "engagement min", "total min", "MQLs/week", "recall", "precision"}};
     for (const CapacityPoint& p : c.curve) {
