@@ -410,6 +410,21 @@ TEST(Backtest, CapacitySearchHitsTheTargetVolume) {
     auto check = RunBacktest(log, h.engine->versions(), pb, {});
     ASSERT_TRUE(check.ok());
     EXPECT_EQ(check->candidate.mql, c.best.mql);
+    EXPECT_EQ(check->candidate.recall, c.best.recall);
+    // Every point of the curve is what a full replay with its minimums gives
+    // (the search refolds only leads a looser variant made MQLs).
+    for (const CapacityPoint& p : c.curve) {
+      auto v = std::make_shared<Playbook>(*cand);
+      v->mql.fit = p.fit;
+      v->mql.engagement = p.engagement;
+      v->mql.total = p.total;
+      auto full = RunBacktest(log, h.engine->versions(), v, {});
+      ASSERT_TRUE(full.ok());
+      EXPECT_EQ(full->candidate.mql, p.mql) << p.scale;
+      EXPECT_DOUBLE_EQ(full->candidate.mql_per_week, p.mql_per_week) << p.scale;
+      EXPECT_EQ(full->candidate.recall, p.recall) << p.scale;
+      EXPECT_EQ(full->candidate.precision, p.precision) << p.scale;
+    }
   }
   // Higher volume, higher recall of won leads.
   BacktestOptions lo, hi;

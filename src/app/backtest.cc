@@ -38,7 +38,7 @@ using WorkerCaches = std::vector<std::vector<MatchCache>>;
 
 void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
                    const std::function<void(int, size_t, const LeadState&)>& fn,
-                   WorkerCaches* keep = nullptr) {
+                   WorkerCaches* keep = nullptr, const std::vector<uint8_t>* skip = nullptr) {
   const int workers = Workers(threads);
   constexpr size_t kBlock = 64;
   std::atomic<size_t> next{0};
@@ -58,6 +58,7 @@ void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
       if (b >= log.leads.size()) break;
       size_t e = std::min(log.leads.size(), b + kBlock);
       for (size_t i = b; i < e; ++i) {
+        if (skip != nullptr && (*skip)[i]) continue;
         const ReplayLead& l = log.leads[i];
         LeadState s = Fold(l.id, l.event_ptrs, l.action_ptrs, versions, opts);
         fn(w, i, s);
@@ -82,6 +83,7 @@ struct LeadSummary {
   std::optional<Micros> first_mql_window;  // first MQL entry in [from, to)
   bool won = false, lost = false;          // entered won; entered lost/disqualified, never won
   Stage stage = Stage::kLead;
+  int64_t skipped = 0;  // recorded actions skipped
 };
 
 struct Window {
@@ -99,18 +101,32 @@ struct SideRun {
 };
 
 SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& versions,
-                   const Window& win, int threads, bool with_rules,
-                   WorkerCaches* caches = nullptr) {
+                   const Window& win, int threads, bool with_rules, WorkerCaches* caches = nullptr,
+                   const std::vector<LeadSummary>* looser = nullptr) {
   const int workers = Workers(threads);
   struct Acc {
     std::vector<int64_t> weekly;
-    int64_t skipped = 0;
     std::map<std::pair<std::string, std::string>, RuleStat> rules;
   };
   std::vector<Acc> acc(static_cast<size_t>(workers));
   for (auto& a : acc) a.weekly.assign(win.weeks, 0);
   SideRun out;
   out.leads.resize(log.leads.size());
+  // A lead that never became MQL under a playbook whose MQL minimums are
+  // all at most this one's (and that differs from it in nothing else) folds
+  // to the same state here: until an MQL check passes, the minimums change
+  // nothing, and a check that passes here passes there. Its summary is
+  // copied instead of refolded (the capacity search).
+  std::vector<uint8_t> skip;
+  if (looser != nullptr) {
+    skip.assign(log.leads.size(), 0);
+    for (size_t i = 0; i < log.leads.size(); ++i) {
+      if (!(*looser)[i].first_mql) {
+        skip[i] = 1;
+        out.leads[i] = (*looser)[i];
+      }
+    }
+  }
   ReplayWorkers(
       log, versions, workers,
       [&](int w, size_t i, const LeadState& s) {
@@ -120,7 +136,7 @@ SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
         if (!s.exists) return;
         sum.created = s.first_at;
         sum.stage = s.stage;
-        a.skipped += static_cast<int64_t>(s.skipped_actions.size());
+        sum.skipped = static_cast<int64_t>(s.skipped_actions.size());
         bool lost = false;
         for (const HistoryEntry& h : s.history) {
           if (h.to == Stage::kMql) {
@@ -147,17 +163,17 @@ SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
             ++a.rules[{"disqualify", *h.rule}].count;
         }
       },
-      caches);
+      caches, looser != nullptr ? &skip : nullptr);
   out.weekly.assign(win.weeks, 0);
   for (Acc& a : acc) {
     for (size_t k = 0; k < win.weeks; ++k) out.weekly[k] += a.weekly[k];
-    out.skipped += a.skipped;
     for (auto& [key, r] : a.rules) {
       RuleStat& t = out.rules[key];
       t.count += r.count;
       t.points += r.points;
     }
   }
+  for (const LeadSummary& l : out.leads) out.skipped += l.skipped;
   return out;
 }
 
@@ -404,7 +420,7 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
   r.applied_at = opts.applied_at;
   Window win;
   win.from = opts.from ? *opts.from : (log.leads.empty() ? 0 : log.first);
-  win.to = opts.to ? *opts.to : (log.leads.empty() ? 0 : log.last + 1);
+  win.to = opts.to ? *opts.to : (log.leads.empty() ? 0 : log.last / kSecond * kSecond + kSecond);
   if (win.to <= win.from) {
     return Status::Usage("the window is empty: --from " + FormatRfc3339(win.from) +
                          " is not before --to " + FormatRfc3339(win.to));
@@ -475,6 +491,9 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
     WorkerCaches caches;  // the variants share the candidate's conditions
     // k scales the positive minimums; `total`, when given, then sets the
     // total minimum (the second, finer axis).
+    // Summaries of the scale-axis variants evaluated (by scale), kept for the
+    // variants the search may still evaluate with stricter minimums.
+    std::map<double, std::vector<LeadSummary>> kept;
     auto eval = [&](double k, std::optional<double> total = std::nullopt) {
       auto pb = std::make_shared<Playbook>(*candidate);
       auto scale = [k](std::optional<double>& x) {
@@ -490,8 +509,12 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
       p.fit = pb->mql.fit;
       p.engagement = pb->mql.engagement;
       p.total = pb->mql.total;
+      // The strictest kept variant that is no stricter than this one.
+      const std::vector<LeadSummary>* looser = nullptr;
+      auto it = kept.upper_bound(k);
+      if (it != kept.begin()) looser = &std::prev(it)->second;
       SideRun run = ReplaySide(log, CandidateVersions(current, pb, opts.applied_at), win,
-                               opts.threads, false, &caches);
+                               opts.threads, false, &caches, looser);
       ++r.replays;
       SideStats st;
       Summarize(run, cur.leads, win, r.week_labels, r.weeks, &st);
@@ -499,6 +522,7 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
       p.mql_per_week = st.mql_per_week;
       p.recall = st.recall;
       p.precision = st.precision;
+      if (!total) kept[k] = std::move(run.leads);
       return p;
     };
     // A grid for the curve, then bisection between the two grid points that
@@ -520,6 +544,10 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
         break;
       }
     }
+    auto drop_below = [&](double k) {
+      while (!kept.empty() && kept.begin()->first < k) kept.erase(kept.begin());
+    };
+    drop_below(lo);
     std::vector<CapacityPoint> tried = pts;
     if (lo >= 0) {
       for (int it = 0; it < 14 && hi - lo > 1e-4; ++it) {
@@ -528,6 +556,7 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
         tried.push_back(p);
         if (std::abs(p.mql_per_week - cap.target) <= 0.01 * cap.target) break;
         (p.mql_per_week >= cap.target ? lo : hi) = mid;
+        drop_below(lo);
       }
     }
     auto closest = [&] {
@@ -542,8 +571,9 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
     // points. Then keep the minimums of the bracket's busier end and search
     // the total minimum alone, upwards from there.
     if (lo >= 0 && std::abs(cap.best.mql_per_week - cap.target) > 0.02 * cap.target) {
-      CapacityPoint base = eval(lo);
-      tried.push_back(base);
+      CapacityPoint base = *std::find_if(tried.begin(), tried.end(), [&](const CapacityPoint& p) {
+        return p.axis == "scale" && p.scale == lo;
+      });
       double tlo = base.total ? *base.total : 0;
       if (base.fit || base.engagement) {
         tlo = std::max(tlo, base.fit.value_or(0) + base.engagement.value_or(0));

@@ -1,6 +1,7 @@
 #include "cli/backtest_cmd.h"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -46,6 +47,10 @@ Status Run(const std::string& db, const Args& a) {
     opts.capacity = *c;
   }
   // The candidate first: its errors (file:line:column) need no store.
+  std::error_code ec;
+  if (std::filesystem::is_directory(a.candidate, ec)) {
+    return Status::Invalid(a.candidate + ": is a directory; give the candidate playbook's YAML file");
+  }
   auto pb = LoadPlaybookFile(a.candidate);
   if (!pb.ok()) return pb.status();
   auto e = Engine::Open(db);
