@@ -49,7 +49,8 @@ Status Run(const std::string& db, const Args& a) {
   // The candidate first: its errors (file:line:column) need no store.
   std::error_code ec;
   if (std::filesystem::is_directory(a.candidate, ec)) {
-    return Status::Invalid(a.candidate + ": is a directory; give the candidate playbook's YAML file");
+    return Status::Invalid(a.candidate +
+                           ": is a directory; give the candidate playbook's YAML file");
   }
   auto pb = LoadPlaybookFile(a.candidate);
   if (!pb.ok()) return pb.status();
