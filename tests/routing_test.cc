@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/engine.h"
 #include "playbook/playbook.h"
 #include "test_util.h"
 
@@ -168,6 +169,31 @@ TEST_F(Routing, ARepMarkedAwayGetsNothingUntilBack) {
   RunResult who = Run({"user", "away", "zed"});
   EXPECT_EQ(who.exit_code, 1);
   EXPECT_NE(who.err.find("zed"), std::string::npos);
+}
+
+TEST_F(Routing, AnAbsenceWithUntilEndsOnTimeAndReleasesTheQueue) {
+  Ok({"user", "away", "ana", "--until", "2999-01-01T00:00:00Z"});
+  Ingest("a.jsonl",
+         Lead("L1", "ES", "2026-03-02T10:00:00Z") + Lead("L2", "FR", "2026-03-02T10:01:00Z"));
+  EXPECT_EQ(Owner("L2"), "-");
+  {
+    auto e = Engine::Open(dir_.File("leadgate.db"));
+    ASSERT_TRUE(e.ok());
+    auto end = (*e)->NextAwayEnd();
+    ASSERT_TRUE(end.ok() && *end);
+    EXPECT_EQ(**end, *ParseDateOrTime("2999-01-01T00:00:00Z"));
+    ASSERT_TRUE((*e)->EndAbsences(**end - 1).ok());  // not yet
+  }
+  EXPECT_EQ(Owner("L2"), "-");
+  {
+    auto e = Engine::Open(dir_.File("leadgate.db"));
+    ASSERT_TRUE((*e)->EndAbsences(*ParseDateOrTime("2999-01-01T00:00:00Z")).ok());
+    EXPECT_FALSE(*(*e)->NextAwayEnd());
+  }
+  // Released at the moment the absence ended.
+  Json l2 = Show("L2", {"--at", "2999-01-01T00:00:00Z"});
+  EXPECT_EQ(l2["owner"], "ana");
+  EXPECT_EQ(l2["assignment"]["at"], "2999-01-01T00:00:00Z");
 }
 
 TEST_F(Routing, RebuildAndRefoldReproduceTheOwners) {

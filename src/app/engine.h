@@ -168,6 +168,10 @@ class Engine {
   Status SetAway(const std::string& user, Micros now, std::optional<Micros> until);
   Status SetBack(const std::string& user, Micros now);
   Result<std::vector<AwayRecord>> AwayUsers(Micros now);
+  // The earliest --until of a rep marked away (none: nobody is away with one),
+  // and ending the absences due by `now` (their share of the queues released).
+  Result<std::optional<Micros>> NextAwayEnd();
+  Status EndAbsences(Micros now);
   Result<std::vector<TeamQueueRow>> TeamQueue(const std::string& team);
   // The earliest due time of an open clock not fired yet (none: no clock runs).
   Result<std::optional<Micros>> NextSlaDue();

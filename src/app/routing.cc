@@ -453,6 +453,34 @@ Result<std::vector<AwayRecord>> Engine::AwayUsers(Micros now) {
   return out;
 }
 
+Result<std::optional<Micros>> Engine::NextAwayEnd() {
+  std::optional<Micros> end;
+  Status s = Guard([&] {
+    SQLite::Statement q(store_->db(), "SELECT MIN(until) FROM user_away WHERE until IS NOT NULL");
+    if (q.executeStep() && !q.getColumn(0).isNull()) end = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return end;
+}
+
+Status Engine::EndAbsences(Micros now) {
+  if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
+  if (Status s = store_->Begin(); !s.ok()) return s;
+  int ended = 0;
+  Status s = Guard([&] {
+    SQLite::Statement q(store_->db(),
+                        "DELETE FROM user_away WHERE until IS NOT NULL AND until <= ?");
+    q.bind(1, static_cast<int64_t>(now));
+    ended = q.exec();
+    return Status::Ok();
+  });
+  if (s.ok() && ended > 0) s = RouteInTxn(now);
+  if (s.ok()) s = store_->Commit();
+  if (!s.ok()) store_->Rollback();
+  return s;
+}
+
 Result<std::vector<TeamQueueRow>> Engine::TeamQueue(const std::string& team) {
   if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
   const Playbook& pb = *versions_.back().playbook;

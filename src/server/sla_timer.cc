@@ -20,12 +20,20 @@ void SlaTimer::Arm() {
     Status s = engine_.FireDueSlas(now);
     next = s.ok() ? engine_.NextSlaDue() : Result<std::optional<Micros>>(s);
   }
+  // Reps whose --until passed take leads again (the team queues released).
+  auto away = engine_.NextAwayEnd();
+  if (away.ok() && *away && **away <= now) {
+    Status s = engine_.EndAbsences(now);
+    away = s.ok() ? engine_.NextAwayEnd() : Result<std::optional<Micros>>(s);
+  }
+  if (!away.ok()) next = away.status();
+  if (next.ok() && away.ok() && *away && (!*next || **away < **next)) next = *away;
   if (!next.ok()) {
     std::cerr << "{\"level\":\"error\",\"msg\":\"sla timer\",\"error\":\""
               << next.status().message() << "\"}\n";
     wait = std::chrono::seconds(5);  // retry soon
   } else if (*next) {
-    // Wake when the first clock runs out (never before it).
+    // Wake when the first clock runs out or absence ends (never before).
     wait = std::min<std::chrono::microseconds>(
         wait, std::chrono::microseconds(std::max<Micros>(1, **next - now)));
   }
