@@ -517,6 +517,13 @@ Result<std::vector<TeamQueueRow>> Engine::TeamQueue(const std::string& team) {
 }
 
 Result<std::optional<Micros>> Engine::NextSlaDue() {
+  // Clocks as of the log: leads left dirty (a crash, a migration) first.
+  if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
+  auto dirty = store_->DirtyCount();
+  if (!dirty.ok()) return dirty.status();
+  if (*dirty > 0) {
+    if (Status r = RefreshDirty(); !r.ok()) return r;
+  }
   std::optional<Micros> due;
   Status s = Guard([&] {
     SQLite::Statement q(store_->db(), "SELECT MIN(due) FROM sla_open WHERE fired = 0");

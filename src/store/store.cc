@@ -62,7 +62,8 @@ CREATE TABLE keys(id TEXT PRIMARY KEY, user TEXT NOT NULL, hash BLOB NOT NULL,
     // 4: routing and real-time speed to lead (docs/routing.md): an assign
     // action's assignee and team; who is away; each team's round-robin
     // position and waiting queue; open SLA clocks (the timer's index) and
-    // the breaches fired (each once).
+    // the breaches fired (each once). Every lead is refolded by the next
+    // write, which fills the clock index.
     R"SQL(
 ALTER TABLE actions ADD COLUMN to_user TEXT;
 ALTER TABLE actions ADD COLUMN team TEXT;
@@ -77,6 +78,7 @@ CREATE INDEX sla_open_by_due ON sla_open(fired, due);
 CREATE TABLE sla_breaches(lead_id TEXT NOT NULL, mql_at INTEGER NOT NULL, due INTEGER NOT NULL,
   fired_at INTEGER NOT NULL, owner TEXT, team TEXT, escalated_to TEXT,
   PRIMARY KEY(lead_id, mql_at)) WITHOUT ROWID;
+INSERT OR IGNORE INTO dirty SELECT id FROM leads;
 )SQL",
 };
 
