@@ -9,6 +9,7 @@
 
 #include "app/engine.h"
 #include "playbook/playbook.h"
+#include "server_support.h"
 #include "test_util.h"
 
 namespace leadgate {
@@ -170,3 +171,65 @@ TEST_F(SlaTimer, TheCliFiresWhatIsDueToo) {
 
 }  // namespace
 }  // namespace leadgate
+
+namespace leadgate::testing {
+namespace {
+
+// The server's timer, end to end: a lead becomes an MQL through the API with
+// a 2-second limit; without any further request the breach is recorded and
+// escalated to the team's manager. (Polls with a bound; asserts no timing.)
+TEST(SlaTimerServer, TheServerFiresTheBreachWithoutAQuery) {
+  TempDir dir;
+  const std::string db = dir.File("s.db");
+  dir.Write("pb.yaml", R"(fields: { country: text }
+engagement:
+  rules:
+    - id: demo
+      event: demo_requested
+      points: 50
+mql: { engagement: 50 }
+sla: { first_response: 2s }
+routing:
+  teams:
+    - name: emea
+      manager: maria
+      reps: [ana]
+)");
+  ASSERT_EQ(RunLeadgate({"--db", db, "init", "--playbook", dir.File("pb.yaml")}).exit_code, 0);
+  ASSERT_EQ(RunLeadgate({"--db", db, "user", "add", "ana", "--role", "rep"}).exit_code, 0);
+  ASSERT_EQ(RunLeadgate({"--db", db, "user", "add", "maria", "--role", "manager"}).exit_code, 0);
+  ASSERT_EQ(RunLeadgate({"--db", db, "user", "add", "mark", "--role", "marketing"}).exit_code, 0);
+  auto make_key = [&](const char* user) {
+    RunResult k = RunLeadgate({"--db", db, "key", "create", user});
+    EXPECT_EQ(k.exit_code, 0);
+    return k.out.substr(0, k.out.find('\n'));
+  };
+  const std::string key = make_key("maria"), ingest = make_key("mark");
+  ServerProcess server(db);
+  const std::string ts = FormatRfc3339(NowMicros());
+  Json track = {
+      {"userId", "L1"}, {"event", "demo_requested"}, {"timestamp", ts}, {"messageId", "m1"}};
+  HttpResult r = Http(server.port(), "POST", "/v1/track", track.dump(), Bearer(ingest));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json lead;
+  for (int i = 0; i < 200 && !lead.contains("escalations"); ++i) {  // at most ~20 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto e = Engine::Open(db);
+    ASSERT_TRUE(e.ok());
+    auto b = (*e)->Breaches("L1");
+    ASSERT_TRUE(b.ok());
+    if (b->empty()) continue;
+    lead = Http(server.port(), "GET", "/v1/leads/L1", "", Bearer(key)).Json();
+  }
+  ASSERT_TRUE(lead.contains("escalations")) << lead.dump();
+  EXPECT_EQ(lead["owner"], "ana");
+  EXPECT_EQ(lead["escalations"][0]["escalated_to"], "maria");
+  EXPECT_EQ(lead["escalations"][0]["due"], lead["sla"][0]["due"]);
+  // Fired at or after the due time, never before.
+  EXPECT_GE(*ParseDateOrTime(lead["escalations"][0]["fired_at"].get<std::string>()),
+            *ParseDateOrTime(lead["sla"][0]["due"].get<std::string>()));
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace leadgate::testing
