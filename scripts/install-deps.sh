@@ -8,6 +8,7 @@ PKGS=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libsodium-dev libcsv-dev
   libgtest-dev libgmock-dev libbenchmark-dev libboost1.74-dev zlib1g-dev
   libeigen3-dev libxgboost-dev xgboost python3-sklearn
+  libhowardhinnant-date-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

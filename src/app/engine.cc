@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "app/projection.h"
+#include "app/routing.h"
 #include "common/bounded_queue.h"
 #include "ingest/csv.h"
 #include "ingest/jsonl.h"
@@ -119,9 +120,11 @@ const Playbook& Engine::PlaybookOf(const LeadState& s) const {
 }
 
 Status Engine::Save(const LeadState& s) {
-  return store_->SaveProjection(s, EngagementKey(s, PlaybookOf(s)),
-                                EncodeProjection(s, s.events, &PlaybookOf(s)),
-                                DescribeLead(s.traits), /*fresh=*/false);
+  Status st = store_->SaveProjection(s, EngagementKey(s, PlaybookOf(s)),
+                                     EncodeProjection(s, s.events, &PlaybookOf(s)),
+                                     DescribeLead(s.traits), /*fresh=*/false);
+  if (st.ok()) st = NoteSaved(s, OpenSlaClock(s), !s.clocks.empty(), /*route=*/true);
+  return st;
 }
 
 const Playbook& Engine::PlaybookAt(Micros at) const {
@@ -151,6 +154,8 @@ Status Engine::FoldAndSave(bool all, int64_t* count) {
     double key = 0;
     std::string blob, who;
     bool erase = false;
+    std::optional<std::pair<Micros, Micros>> sla_open;  // the open SLA clock, for the timer
+    bool had_clock = false;
   };
   using Chunk = std::vector<Item>;
   if (!all) {
@@ -227,6 +232,8 @@ Status Engine::FoldAndSave(bool all, int64_t* count) {
                 it.key = EngagementKey(it.state, PlaybookOf(it.state));
                 it.blob = EncodeProjection(it.state, it.state.events, &PlaybookOf(it.state));
                 it.who = DescribeLead(it.state.traits);
+                it.sla_open = OpenSlaClock(it.state);
+                it.had_clock = !it.state.clocks.empty();
                 LeadState& st = it.state;  // the writer needs only the row's columns
                 st.traits.clear();
                 st.fields.clear();
@@ -255,6 +262,7 @@ Status Engine::FoldAndSave(bool all, int64_t* count) {
     for (Item& it : *chunk) {
       s = it.erase ? store_->DeleteProjection(it.state.id)
                    : store_->SaveProjection(it.state, it.key, it.blob, it.who, /*fresh=*/all);
+      if (s.ok() && !it.erase) s = NoteSaved(it.state, it.sla_open, it.had_clock, !all);
       if (s.ok() && !all) s = store_->ClearDirty(it.state.id);
       if (!s.ok()) break;
       if (count) ++*count;
@@ -274,6 +282,10 @@ Status Engine::RefreshDirty() {
   Trace("refresh: start");
   Status s = store_->Begin();
   if (s.ok()) s = FoldAndSave(/*all=*/false, nullptr);
+  if (s.ok()) {
+    auto last = store_->MaxPointTime();
+    s = last.ok() ? RouteInTxn(*last) : last.status();
+  }
   Trace("refresh: folded");
   if (!s.ok()) {
     store_->Rollback();
@@ -300,6 +312,7 @@ Status Engine::ApplyLoaded(std::shared_ptr<const Playbook> pb, const std::string
                            "): versions are applied in time order");
   }
   *version = last.version + 1;
+  if (Status r = CheckRoutingUsers(*pb); !r.ok()) return r;
   if (Status s = store_->Begin(); !s.ok()) return s;
   Status s = store_->AddPlaybook(*version, at, pb->source, name);
   if (s.ok()) s = store_->MarkAllDirty();
@@ -579,7 +592,7 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
   if (!kind) {
     return Status::Usage("unknown action '" + req.action +
                          "': use accept, reject, qualify, promote, override, convert, win, lose, "
-                         "disqualify, reopen or touch");
+                         "disqualify, reopen, touch or assign");
   }
   auto user = store_->GetUser(req.by);
   if (!user.ok()) return user.status();
@@ -620,6 +633,9 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
     b.current_solution = req.current_solution;
     a.bant = b;
   }
+  if (*kind == ActionKind::kAssign) {
+    if (Status s = PrepareManualAssign(req, &a); !s.ok()) return s;
+  }
   if (Status s = store_->Begin(); !s.ok()) return s;
   std::vector<Event> events;
   std::vector<Action> actions;
@@ -652,6 +668,11 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
   LeadState st = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, Options(INT64_MAX));
   s = Save(st);
   if (s.ok()) s = store_->BumpLastPoint(a.ts);
+  if (s.ok() && a.kind == ActionKind::kAssign) {
+    s = Emit({"lead.assigned", req.lead, a.ts,
+              AssignedJson(st, a.reason.value_or("manual assign by " + a.by))});
+  }
+  if (s.ok()) s = RouteInTxn(a.ts);  // capacity may have freed
   if (!s.ok()) {
     store_->Rollback();
     return s;
@@ -684,6 +705,9 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
         return d;
       AdvanceTo(&s, at, PlaybookAt(at));
       if (Status e = store_->LoadRecent(lead, 40, &r.events, &r.actions); !e.ok()) return e;
+      auto breaches = Breaches(lead);
+      if (!breaches.ok()) return breaches.status();
+      r.breaches = std::move(*breaches);
       return r;
     }
   }
@@ -697,6 +721,11 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
   std::erase_if(r.events, [&](const Event& e) { return e.ts > at; });
   std::erase_if(r.actions, [&](const Action& a) { return a.ts > at; });
   r.event_count = static_cast<int64_t>(r.events.size());
+  auto breaches = Breaches(lead);
+  if (!breaches.ok()) return breaches.status();
+  for (SlaBreach& b : *breaches) {
+    if (b.due <= at) r.breaches.push_back(std::move(b));
+  }
   return r;
 }
 
@@ -835,7 +864,7 @@ Result<SlaReport> Engine::Sla(Micros at, bool refold) {
         }
       } else {
         if (at > c.due) ++r.breaches;
-        r.open.push_back({st.id, c.mql_at, c.due, (at - c.due) / kSecond});
+        r.open.push_back({st.id, c.mql_at, c.due, (at - c.due) / kSecond, {}, {}});
       }
     }
     return Status::Ok();
@@ -866,6 +895,7 @@ Result<SlaReport> Engine::Sla(Micros at, bool refold) {
     size_t n = v.size();
     r.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
+  AnnotateSla(&r);
   return r;
 }
 

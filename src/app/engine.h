@@ -44,6 +44,8 @@ struct SlaOpen {
   std::string id;
   Micros mql_at, due;
   int64_t overdue_seconds;
+  // Filled from the breaches the timer fired (docs/routing.md).
+  std::optional<std::string> owner, escalated_to;
 };
 struct SlaReport {
   std::optional<Micros> limit;
@@ -53,10 +55,31 @@ struct SlaReport {
   std::optional<double> median;
 };
 
+// A speed-to-lead breach the timer fired (once per clock), escalated to the
+// manager of the lead's team.
+struct SlaBreach {
+  std::string lead;
+  Micros mql_at = 0, due = 0, fired_at = 0;
+  std::optional<std::string> owner, team, escalated_to;
+};
+// A rep marked away (routing gives them nothing).
+struct AwayRecord {
+  std::string user;
+  Micros since = 0;
+  std::optional<Micros> until;
+};
+// A lead waiting in a team's queue for a rep with capacity.
+struct TeamQueueRow {
+  std::string lead, team, who;
+  Micros since = 0;
+  double total = 0;
+};
+
 struct ShowResult {
   LeadState state;
-  std::vector<Event> events;  // the journey (at least the latest 40), in timeline order
-  int64_t event_count = 0;    // all the lead's events up to as_of
+  std::vector<SlaBreach> breaches;  // this lead's fired breaches
+  std::vector<Event> events;        // the journey (at least the latest 40), in timeline order
+  int64_t event_count = 0;          // all the lead's events up to as_of
   std::vector<Action> actions;
   Micros as_of;
 };
@@ -66,6 +89,7 @@ struct ActRequest {
   Micros at;
   std::optional<std::string> reason, channel;
   std::optional<std::string> budget, authority, need, timeline, current_solution;
+  std::optional<std::string> to;  // assign: the new owner
 };
 
 // A new API key: `key` is the whole secret, shown once (only its hash is stored).
@@ -138,11 +162,31 @@ class Engine {
   // with their change.
   Status Emit(const Notification& n);
 
+  // Routing and real-time speed to lead (routing.cc, docs/routing.md).
+  // Away: routing gives the rep nothing until `until` (none: until 'back');
+  // back frees their queue share at once.
+  Status SetAway(const std::string& user, Micros now, std::optional<Micros> until);
+  Status SetBack(const std::string& user, Micros now);
+  Result<std::vector<AwayRecord>> AwayUsers(Micros now);
+  // The earliest --until of a rep marked away (none: nobody is away with one),
+  // and ending the absences due by `now` (their share of the queues released).
+  Result<std::optional<Micros>> NextAwayEnd();
+  Status EndAbsences(Micros now);
+  Result<std::vector<TeamQueueRow>> TeamQueue(const std::string& team);
+  // The earliest due time of an open clock not fired yet (none: no clock runs).
+  Result<std::optional<Micros>> NextSlaDue();
+  // Records each clock due at or before `now` as a breach, exactly once,
+  // escalates it to the team's manager and emits sla.breached.
+  Status FireDueSlas(Micros now);
+  Result<std::vector<SlaBreach>> Breaches(const std::string& lead);  // "" = every lead
+
+  ~Engine();
   const std::vector<PlaybookVersion>& versions() const { return versions_; }
   const Playbook& PlaybookAt(Micros at) const;
   Store& store() { return *store_; }
 
  private:
+  Engine();
   Status RefreshDirty();
   Status ReloadVersionsIfChanged();
   int64_t VersionAt(Micros t) const;  // the playbook version in force at t
@@ -166,6 +210,23 @@ class Engine {
   std::unique_ptr<Store> store_;
   std::vector<MatchCache> caches_;  // one per playbook version
   std::vector<PlaybookVersion> versions_;
+  // Routing (routing.cc): leads saved in mql that need routing, cached
+  // statements, and the pass that routes them and releases team queues.
+  struct RoutingState;
+  std::unique_ptr<RoutingState> routing_;
+  RoutingState& routing();
+  // After each projection save: indexes its open SLA clock (`open`:
+  // mql_at, due) and, with `route`, notes a lead that needs routing.
+  Status NoteSaved(const LeadState& s, const std::optional<std::pair<Micros, Micros>>& open,
+                   bool had_clock, bool route);
+  Status PrepareManualAssign(const ActRequest& req, Action* a);
+  Status RouteInTxn(Micros now);  // inside the caller's transaction
+  Status IndexSla(const std::string& id, const std::optional<std::pair<Micros, Micros>>& open,
+                  bool had_clock);
+  Status RecordAssign(const std::string& lead, Micros ts, const std::optional<std::string>& to,
+                      const std::string& team, const std::string& reason);
+  Status CheckRoutingUsers(const Playbook& pb);
+  void AnnotateSla(SlaReport* r);
 };
 
 }  // namespace leadgate

@@ -133,6 +133,16 @@ std::string EncodeProjection(const LeadState& s, int64_t event_count, const Play
   PutOptInt(s.last_activity_at, &out);
   PutOptInt(s.last_touch_at, &out);
   PutOptInt(s.entered_stage_at, &out);
+  // Routing (docs/routing.md), only when there is any: an optional tail, so
+  // projections without routing are unchanged.
+  if (s.team || s.assigned_at || s.needs_routing) {
+    out.push_back('R');
+    PutOpt(s.team, &out);
+    PutOptInt(s.assigned_at, &out);
+    PutOpt(s.assigned_by, &out);
+    PutOpt(s.assign_reason, &out);
+    out.push_back(s.needs_routing ? 1 : 0);
+  }
   return out;
 }
 
@@ -261,6 +271,17 @@ Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_coun
   s->last_activity_at = la;
   s->last_touch_at = lt;
   s->entered_stage_at = es;
+  uint8_t tag = 0;
+  if (r.left() > 0) {
+    std::optional<int64_t> at;
+    uint8_t needs = 0;
+    if (!r.Byte(&tag) || tag != 'R' || !GetOpt(r, &s->team) || !GetOptInt(r, &at) ||
+        !GetOpt(r, &s->assigned_by) || !GetOpt(r, &s->assign_reason) || !r.Byte(&needs)) {
+      return bad();
+    }
+    s->assigned_at = at;
+    s->needs_routing = needs != 0;
+  }
   s->exists = true;
   return Status::Ok();
 }

@@ -140,6 +140,27 @@ Json ShowJson(const ShowResult& r) {
          {"responded_by", OptJson(c.responded_by)}});
   }
   j["sla"] = clocks;
+  // Routing (docs/routing.md): only for leads that routing or a manager assigned.
+  if (s.team || s.assigned_at) {
+    j["assignment"] = {{"team", OptJson(s.team)},
+                       {"owner", OptJson(s.owner)},
+                       {"waiting", !s.owner.has_value()},
+                       {"at", s.assigned_at ? Json(FormatRfc3339(*s.assigned_at)) : Json()},
+                       {"by", OptJson(s.assigned_by)},
+                       {"rule", OptJson(s.assign_reason)}};
+  }
+  if (!r.breaches.empty()) {
+    Json esc = Json::array();
+    for (const SlaBreach& b : r.breaches) {
+      esc.push_back({{"mql_at", FormatRfc3339(b.mql_at)},
+                     {"due", FormatRfc3339(b.due)},
+                     {"fired_at", FormatRfc3339(b.fired_at)},
+                     {"owner", OptJson(b.owner)},
+                     {"team", OptJson(b.team)},
+                     {"escalated_to", OptJson(b.escalated_to)}});
+    }
+    j["escalations"] = esc;
+  }
   j["events"] = r.event_count;
   // The latest 40 events, in timeline order (the dossier's journey).
   Json recent = Json::array();
@@ -185,6 +206,10 @@ Json SlaJson(const SlaReport& r) {
                     {"mql_at", FormatRfc3339(o.mql_at)},
                     {"due", FormatRfc3339(o.due)},
                     {"overdue_seconds", o.overdue_seconds}});
+    if (o.escalated_to || o.owner) {  // a breach the timer fired (docs/routing.md)
+      open.back()["owner"] = OptJson(o.owner);
+      open.back()["escalated_to"] = OptJson(o.escalated_to);
+    }
   }
   j["open"] = open;
   j["breaches"] = r.breaches;
@@ -246,9 +271,10 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
   });
   size_t ai = 0;
   auto print_action = [&](const Action& a) {
-    out +=
-        fmt::format("  {}  {} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind), a.by,
-                    a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
+    out += fmt::format(
+        "  {}  {}{} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind),
+        a.kind == ActionKind::kAssign ? " to " + a.to.value_or("team " + a.team.value_or("-")) : "",
+        a.by, a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
   };
   for (const Event* e : evs) {
     while (ai < r.actions.size() && r.actions[ai].ts < e->ts) print_action(r.actions[ai++]);
@@ -261,6 +287,12 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
     out += fmt::format("  {}  {} -> {}  by {}{}{}\n", FormatRfc3339(h.at), StageName(h.from),
                        StageName(h.to), h.by, h.reason ? " — " + *h.reason : "",
                        h.exception ? Paint(color, "35", "  [exception]") : "");
+  }
+  if (s.team || s.assigned_at) {
+    out += "\nAssignment\n";
+    out += fmt::format("  team {}   owner {}{}\n", s.team.value_or("-"),
+                       s.owner.value_or("- (waiting in the team queue)"),
+                       s.assign_reason ? "   — " + *s.assign_reason : "");
   }
   if (!s.clocks.empty()) {
     out += "\nSpeed to lead\n";
@@ -275,6 +307,10 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
                            r.as_of > c.due ? Paint(color, "31", " (breached)") : "");
       }
     }
+  }
+  for (const SlaBreach& b : r.breaches) {
+    out += fmt::format("  breach at {} escalated to {}\n", FormatRfc3339(b.due),
+                       b.escalated_to.value_or("- (no team manager)"));
   }
   if (!s.warnings.empty()) {
     out += "\nWarnings\n";
@@ -322,6 +358,7 @@ std::string SlaText(const SlaReport& r, Micros at, bool color) {
           "  {:<12} MQL {}  due {}  {}\n", o.id, FormatRfc3339(o.mql_at), FormatRfc3339(o.due),
           o.overdue_seconds > 0 ? Paint(color, "31", fmt::format("{}s overdue", o.overdue_seconds))
                                 : fmt::format("{}s left", -o.overdue_seconds));
+      if (o.escalated_to) out += "               escalated to " + *o.escalated_to + "\n";
     }
   }
   return out;

@@ -15,6 +15,7 @@
 #include "cli/backtest_cmd.h"
 #include "cli/demo.h"
 #include "cli/model_cmd.h"
+#include "cli/routing_cmd.h"
 #include "ingest/jsonl.h"
 #include "server/server.h"
 
@@ -169,6 +170,7 @@ int Main(int argc, char** argv) {
     if (!users.ok()) return void(rc = ExitFor(users.status()));
     for (const auto& u : *users) std::cout << u.name << "  " << RoleName(u.role) << "\n";
   });
+  AddRoutingCommands(user, db, rc);
 
   // import leads
   auto* imp = app.add_subcommand("import", "import CRM exports");
@@ -250,7 +252,7 @@ int Main(int argc, char** argv) {
   act->add_option("LEAD", req.lead, "lead id")->required();
   act->add_option("ACTION", req.action,
                   "accept, reject, qualify, promote, override, convert, win, lose, disqualify, "
-                  "reopen or touch")
+                  "reopen, touch or assign")
       ->required();
   act->add_option("--by", req.by, "the user taking the action")->required();
   act->add_option("--at", act_at.text, "when (RFC 3339), default now");
@@ -262,6 +264,8 @@ int Main(int argc, char** argv) {
   act->add_option("--need", need, "qualify: the need, in words");
   act->add_option("--timeline", timeline, "qualify: expected decision date (YYYY-MM-DD)");
   act->add_option("--current-solution", current, "qualify: what they use today");
+  std::string assign_to;
+  act->add_option("--to", assign_to, "assign: the user who gets the lead (managers only)");
   act->callback([&] {
     auto at = act_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
@@ -278,6 +282,7 @@ int Main(int argc, char** argv) {
     req.need = opt(act, "--need", need);
     req.timeline = opt(act, "--timeline", timeline);
     req.current_solution = opt(act, "--current-solution", current);
+    req.to = opt(act, "--to", assign_to);
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     auto st = (*e)->Act(req);
@@ -322,6 +327,8 @@ int Main(int argc, char** argv) {
                     "keep one stage (lead, mql, sal, sql, opportunity, nurture)");
   queue->add_option("--limit", q_limit, "keep the first N")->check(CLI::NonNegativeNumber);
   queue->add_flag("--json", q_json, "the JSON contract of cli.md");
+  std::string q_team;
+  queue->add_option("--team", q_team, "a routing team's waiting queue (docs/routing.md)");
   queue->add_flag("--refold", q_refold,
                   "refold every lead instead of reading projections (slow; to verify)");
   queue->callback([&] {
@@ -334,6 +341,7 @@ int Main(int argc, char** argv) {
     }
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
+    if (!q_team.empty()) return void(rc = PrintTeamQueue(**e, q_team, q_json));
     auto rows = (*e)->Queue(*at, stage, q_limit, q_refold);
     if (!rows.ok()) return void(rc = ExitFor(rows.status()));
     if (q_json) {
@@ -350,11 +358,18 @@ int Main(int argc, char** argv) {
   sla->add_option("--at", s_at.text, "as of this time (RFC 3339), default now");
   sla->add_flag("--json", s_json, "the JSON contract of cli.md");
   sla->add_flag("--refold", s_refold, "refold every lead instead of reading projections");
+  bool s_fire = false;
+  sla->add_flag("--fire", s_fire,
+                "first record every breach due by --at and escalate it (what the server's timer "
+                "does)");
   sla->callback([&] {
     auto at = s_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
+    if (s_fire) {
+      if (Status f = (*e)->FireDueSlas(*at); !f.ok()) return void(rc = ExitFor(f));
+    }
     auto r = (*e)->Sla(*at, s_refold);
     if (!r.ok()) return void(rc = ExitFor(r.status()));
     if (s_json) {

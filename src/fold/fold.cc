@@ -211,7 +211,11 @@ class Folder {
     s_.entered_stage_at = at;
     if (to == Stage::kNurture) nurture_at_ = at;
     if (to == Stage::kMql && pb().first_response) {
-      s_.clocks.push_back({at, at + *pb().first_response, std::nullopt, std::nullopt});
+      s_.clocks.push_back({at, pb().SlaDue(at, s_.team), std::nullopt, std::nullopt});
+    }
+    if (to == Stage::kMql) {
+      mql_routing_ = pb().routing.has_value();
+      routed_since_mql_ = false;
     }
   }
 
@@ -351,6 +355,10 @@ class Folder {
       return;
     }
     s_.last_at = a.ts;
+    if (a.kind == ActionKind::kAssign) {
+      Assign(a);
+      return;
+    }
     // Any accepted action by a user answers the open speed-to-lead clock.
     for (auto& c : s_.clocks) {
       if (!c.responded_at) {
@@ -394,7 +402,23 @@ class Folder {
         Move(a.ts, Stage::kNurture, a.by, a.reason, std::nullopt, false);
         break;
       case ActionKind::kTouch:
+      case ActionKind::kAssign:
         break;
+    }
+  }
+
+  // An assignment sets the owner (none: waiting in the team's queue) and the
+  // team; it is not a stage change and does not answer the SLA clock, whose
+  // due time follows the new team's business hours.
+  void Assign(const Action& a) {
+    s_.owner = a.to;
+    if (a.team) s_.team = a.team;
+    s_.assigned_at = a.ts;
+    s_.assigned_by = a.by;
+    s_.assign_reason = a.reason;
+    routed_since_mql_ = true;
+    for (auto& c : s_.clocks) {
+      if (!c.responded_at) c.due = pb().SlaDue(c.mql_at, s_.team);
     }
   }
 
@@ -415,6 +439,7 @@ class Folder {
     FitLines(p, fit_held_, &s_.explanation);
     eng_.Explain(t, &s_.explanation);
     if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
+    s_.needs_routing = s_.stage == Stage::kMql && mql_routing_ && !routed_since_mql_;
     for (size_t i = 0; i < p.fields.size(); ++i) {
       if (s_.fields[i].state == FieldValue::State::kBad) {
         s_.warnings.push_back("trait '" + p.fields[i].name +
@@ -443,6 +468,8 @@ class Folder {
   std::vector<uint8_t> trait_before_;
   std::map<std::string, bool> trait_retired_;
   std::optional<Micros> nurture_at_;
+  bool mql_routing_ = false;       // the version in force at the last MQL entry routes
+  bool routed_since_mql_ = false;  // an assign since then
 };
 
 }  // namespace
@@ -465,7 +492,7 @@ bool BantPasses(const BantAnswers& a, const Playbook& pb) {
 std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb) {
   using AK = ActionKind;
   const std::string name = ActionName(a.kind);
-  bool manager_only = a.kind == AK::kOverride || a.kind == AK::kReopen;
+  bool manager_only = a.kind == AK::kOverride || a.kind == AK::kReopen || a.kind == AK::kAssign;
   bool role_ok =
       a.role == Role::kManager || a.role == Role::kAdmin || (a.role == Role::kRep && !manager_only);
   if (!role_ok) {
@@ -502,6 +529,7 @@ std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb)
       break;
     case AK::kQualify:
     case AK::kTouch:
+    case AK::kAssign:
       from = {Stage::kLead, Stage::kMql,         Stage::kSal,
               Stage::kSql,  Stage::kOpportunity, Stage::kNurture};
       break;
@@ -524,6 +552,11 @@ std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb)
       if (!a.channel ||
           (*a.channel != "call" && *a.channel != "email" && *a.channel != "meeting")) {
         return "needs rule: 'touch' needs a channel: call, email or meeting (--channel)";
+      }
+      break;
+    case AK::kAssign:
+      if (a.by != "engine" && (!a.to || TrimSpaces(*a.to).empty())) {
+        return "needs rule: 'assign' needs the user to assign to (--to)";
       }
       break;
     case AK::kQualify:

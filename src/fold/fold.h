@@ -51,7 +51,16 @@ struct LeadState {
   double engagement_sum_at_ref = 0;
   Micros engagement_ref = 0;
   std::optional<Micros> entered_stage_at;
-  std::optional<std::string> owner;  // last user who accepted it (rep who owns it)
+  // The rep who owns it: the last user who accepted it, or whom routing or a
+  // manager assigned it to (docs/routing.md), whichever came last.
+  std::optional<std::string> owner;
+  // Routing: the team that has the lead (its rep's, or whose queue it waits
+  // in), when and by whom it was last assigned, and why.
+  std::optional<std::string> team;
+  std::optional<Micros> assigned_at;
+  std::optional<std::string> assigned_by, assign_reason;
+  // In mql, entered under a playbook with routing, and not routed since.
+  bool needs_routing = false;
   // Recorded actions the fold could not apply at their point: (seq, why).
   std::vector<std::pair<int64_t, std::string>> skipped_actions;
 };

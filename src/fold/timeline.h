@@ -42,7 +42,8 @@ enum class ActionKind : uint8_t {
   kLose,
   kDisqualify,
   kReopen,
-  kTouch
+  kTouch,
+  kAssign  // routing (by engine) or a manager: sets the owner; not a stage change
 };
 const char* ActionName(ActionKind a);
 std::optional<ActionKind> ParseAction(std::string_view s);
@@ -66,6 +67,9 @@ struct Action {
   Micros ts = 0;
   std::optional<std::string> reason, channel;
   std::optional<BantAnswers> bant;  // for qualify
+  // For assign: the new owner (none: the lead waits in `team`'s queue) and
+  // the team; `reason` says why ("territory emea, round-robin").
+  std::optional<std::string> to, team;
 };
 
 struct PlaybookVersion {

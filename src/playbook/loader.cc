@@ -304,7 +304,7 @@ class Loader {
     pb_->source = yaml;
     CheckKeys(root,
               {"version", "name", "description", "fields", "fit", "engagement", "disqualify", "mql",
-               "bant", "sla"},
+               "bant", "sla", "routing"},
               "the playbook");
     if (root["version"]) {
       double v = Number(root["version"], "version");
@@ -456,12 +456,198 @@ class Loader {
     }
     if (YAML::Node s = root["sla"]) {
       NeedMap(s, "'sla'");
-      CheckKeys(s, {"first_response"}, "sla");
+      CheckKeys(s, {"first_response", "business_hours"}, "sla");
       if (s["first_response"])
         pb_->first_response = Duration(s["first_response"], "first_response");
+      if (s["business_hours"]) {
+        pb_->business_hours = Hours(s["business_hours"], "sla business_hours");
+      }
     }
+    if (YAML::Node r = root["routing"]) LoadRouting(r);
     pb_->IndexEvents();
     return pb_;
+  }
+
+  std::string Where(const YAML::Node& n) const {
+    auto m = n.Mark();
+    return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+
+  int64_t Capacity(const YAML::Node& n, const std::string& what) const {
+    double d = Number(n, what);
+    if (d < 0 || d != static_cast<double>(static_cast<int64_t>(d)) || d > 1e9) {
+      Fail(n, what +
+                  " must be a whole number >= 0 (the most open MQL and SAL leads a rep holds), "
+                  "not '" +
+                  n.Scalar() + "'");
+    }
+    return static_cast<int64_t>(d);
+  }
+
+  // "HH:MM" -> minutes after midnight (24:00 allowed as a closing time).
+  int Clock(const YAML::Node& at, const std::string& s, const std::string& what) const {
+    static const RE2 kClock("([0-9]{2}):([0-9]{2})");
+    int h = 0, m = 0;
+    if (!RE2::FullMatch(s, kClock, &h, &m) || h > 24 || m > 59 || (h == 24 && m != 0)) {
+      Fail(at, what + " '" + s + "' is not a time of day like 09:00 or 17:30");
+    }
+    return h * 60 + m;
+  }
+
+  // Business hours: "mon-fri 09:00-17:00 Europe/Madrid", or a map with
+  // days, hours and time_zone.
+  BusinessHours Hours(const YAML::Node& n, const std::string& what) {
+    std::string days, hours, zone;
+    YAML::Node days_at = n, hours_at = n, zone_at = n;
+    if (n.IsScalar()) {
+      std::istringstream in(n.Scalar());
+      std::string extra;
+      in >> days >> hours >> zone;
+      if (zone.empty() || (in >> extra)) {
+        Fail(n, what +
+                    " must be DAYS HOURS TIME_ZONE, like 'mon-fri 09:00-17:00 "
+                    "Europe/Madrid', not '" +
+                    n.Scalar() + "'");
+      }
+    } else {
+      NeedMap(n, what);
+      CheckKeys(n, {"days", "hours", "time_zone"}, what);
+      // reset(), not '=': assigning a YAML::Node writes through to its target.
+      days_at.reset(Need(n, "days", what));
+      hours_at.reset(Need(n, "hours", what));
+      zone_at.reset(Need(n, "time_zone", what));
+      days = Text(days_at, "days");
+      hours = Text(hours_at, "hours");
+      zone = Text(zone_at, "time_zone");
+    }
+    BusinessHours bh;
+    static const char* const kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    auto day_index = [&](const std::string& d) {
+      for (int i = 0; i < 7; ++i) {
+        if (TextKey(d) == kDays[i]) return i;
+      }
+      Fail(days_at, what + ": '" + d + "' is not a day (use mon, tue, wed, thu, fri, sat, sun)");
+    };
+    std::stringstream parts(days);
+    std::string part;
+    while (std::getline(parts, part, ',')) {
+      auto dash = part.find('-');
+      if (dash == std::string::npos) {
+        bh.days |= static_cast<uint8_t>(1u << day_index(part));
+        continue;
+      }
+      int a = day_index(part.substr(0, dash)), b = day_index(part.substr(dash + 1));
+      for (int i = a;; i = (i + 1) % 7) {
+        bh.days |= static_cast<uint8_t>(1u << i);
+        if (i == b) break;
+      }
+    }
+    if (bh.days == 0) Fail(days_at, what + " needs at least one day, like mon-fri");
+    auto dash = hours.find('-');
+    if (dash == std::string::npos) {
+      Fail(hours_at, what + ": hours must be OPEN-CLOSE, like 09:00-17:00, not '" + hours + "'");
+    }
+    bh.open_min = Clock(hours_at, hours.substr(0, dash), what + " opening time");
+    bh.close_min = Clock(hours_at, hours.substr(dash + 1), what + " closing time");
+    if (bh.close_min <= bh.open_min) {
+      Fail(hours_at, what + ": the closing time " + hours.substr(dash + 1) +
+                         " must be after the opening time " + hours.substr(0, dash) +
+                         " (windows across midnight are not supported)");
+    }
+    bh.tz = FindTimeZone(zone);
+    if (bh.tz == nullptr) {
+      Fail(zone_at, what + ": unknown time zone '" + zone +
+                        "' (use an IANA name like Europe/Madrid or America/New_York)");
+    }
+    bh.zone = zone;
+    bh.text = days + " " + hours + " " + zone;
+    return bh;
+  }
+
+  void LoadRouting(const YAML::Node& r) {
+    NeedMap(r, "'routing'");
+    CheckKeys(r, {"capacity", "teams", "territories", "default_team"}, "routing");
+    Routing rt;
+    if (r["capacity"]) rt.capacity = Capacity(r["capacity"], "routing capacity");
+    YAML::Node teams = Need(r, "teams", "routing");
+    NeedSeq(teams, "routing 'teams'");
+    if (teams.size() == 0) Fail(teams, "routing needs at least one team");
+    static const RE2 kName("[a-z0-9][a-z0-9_-]*");
+    for (const auto& t : teams) {
+      NeedMap(t, "a team");
+      RoutingTeam team;
+      YAML::Node name = Need(t, "name", "a team");
+      team.name = Text(name, "a team name");
+      if (!RE2::FullMatch(team.name, kName)) {
+        Fail(name, "team name '" + team.name +
+                       "' is not valid: use lower-case letters, digits, '-' and '_'");
+      }
+      if (rt.FindTeam(team.name)) Fail(name, "team '" + team.name + "' is defined twice");
+      std::string where = "team '" + team.name + "'";
+      CheckKeys(t, {"name", "manager", "reps", "capacity", "business_hours"}, where);
+      YAML::Node mgr = Need(t, "manager", where);
+      team.manager = Text(mgr, "a manager");
+      team.manager_where = Where(mgr);
+      if (t["capacity"]) team.capacity = Capacity(t["capacity"], where + " capacity");
+      YAML::Node reps = Need(t, "reps", where);
+      NeedSeq(reps, where + " reps");
+      if (reps.size() == 0) Fail(reps, where + " needs at least one rep");
+      for (const auto& rep : reps) {
+        RoutingRep rr;
+        if (rep.IsMap()) {
+          CheckKeys(rep, {"name", "capacity"}, "a rep of " + where);
+          rr.name = Text(Need(rep, "name", "a rep of " + where), "a rep name");
+          if (rep["capacity"]) rr.capacity = Capacity(rep["capacity"], "capacity of " + rr.name);
+        } else {
+          rr.name = Text(rep, "a rep name (or { name: NAME, capacity: N })");
+        }
+        if (TrimSpaces(rr.name).empty()) Fail(rep, "a rep needs a name");
+        for (const auto& other : team.reps) {
+          if (other.name == rr.name) Fail(rep, "rep '" + rr.name + "' is listed twice in " + where);
+        }
+        team.rep_where.push_back(Where(rep));
+        team.reps.push_back(std::move(rr));
+      }
+      if (t["business_hours"]) {
+        team.business_hours = Hours(t["business_hours"], where + " business_hours");
+      }
+      rt.teams.push_back(std::move(team));
+    }
+    auto team_ref = [&](const YAML::Node& n, const std::string& what) {
+      std::string name = Text(n, what);
+      if (!rt.FindTeam(name)) {
+        std::string list;
+        for (const auto& t : rt.teams) list += (list.empty() ? "" : ", ") + t.name;
+        Fail(n, what + " names unknown team '" + name + "' (teams: " + list + ")");
+      }
+      return name;
+    };
+    if (YAML::Node terr = r["territories"]) {
+      if (!terr.IsNull()) {
+        NeedSeq(terr, "routing 'territories'");
+        for (const auto& rule : terr) {
+          NeedMap(rule, "a territory rule");
+          TerritoryRule tr;
+          tr.id = RuleId(rule, "a territory rule");
+          std::string where = "territory rule '" + tr.id + "'";
+          CheckKeys(rule, {"id", "team", "when"}, where);
+          tr.team = team_ref(Need(rule, "team", where), where);
+          if (rule["when"]) tr.when = ParseCondition(rule["when"], false);
+          rt.rules.push_back(std::move(tr));
+        }
+      }
+    }
+    if (r["default_team"]) rt.default_team = team_ref(r["default_team"], "default_team");
+    if (rt.rules.empty() && !rt.default_team) {
+      if (rt.teams.size() == 1) {
+        rt.default_team = rt.teams.front().name;  // one team takes every lead
+      } else {
+        Fail(r,
+             "routing with several teams needs 'territories' or a 'default_team' to choose "
+             "one");
+      }
+    }
+    pb_->routing = std::move(rt);
   }
 
   void CheckReachable(const YAML::Node& mql) {

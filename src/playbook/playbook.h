@@ -20,6 +20,9 @@
 namespace re2 {
 class RE2;
 }
+namespace date {
+class time_zone;
+}
 
 namespace leadgate {
 
@@ -195,6 +198,50 @@ struct BantConfig {
   Micros max_timeline = 90 * kDay;
 };
 
+// Business hours in a time zone (docs/routing.md): the days of the week and
+// one daily window [open, close) in local time.
+struct BusinessHours {
+  uint8_t days = 0;                 // bit 0 = Monday ... bit 6 = Sunday
+  int open_min = 0, close_min = 0;  // minutes after local midnight; close <= 24:00
+  std::string zone;                 // IANA name, e.g. Europe/Madrid
+  const date::time_zone* tz = nullptr;
+  std::string text;  // "mon-fri 09:00-17:00 Europe/Madrid"
+};
+
+// The instant at which `work` of business time has passed since `start`
+// (counting only the windows of `bh`; DST and weekends included). Pure.
+Micros AddBusinessTime(const BusinessHours& bh, Micros start, Micros work);
+// Looks up an IANA time zone (nullptr when unknown).
+const date::time_zone* FindTimeZone(const std::string& name);
+
+struct RoutingRep {
+  std::string name;
+  std::optional<int64_t> capacity;  // override of the team's
+};
+struct RoutingTeam {
+  std::string name, manager;
+  std::vector<RoutingRep> reps;  // round-robin order
+  std::optional<int64_t> capacity;
+  std::optional<BusinessHours> business_hours;
+  // "file:line:column" of the manager and of each rep, for errors about users.
+  std::string manager_where;
+  std::vector<std::string> rep_where;
+  int64_t CapacityOf(size_t rep, int64_t routing_default) const;
+};
+struct TerritoryRule {
+  std::string id, team;
+  std::optional<Condition> when;  // none: every lead
+};
+struct Routing {
+  std::optional<int64_t> capacity;  // default max open MQL+SAL per rep (none: unlimited)
+  std::vector<RoutingTeam> teams;
+  std::vector<TerritoryRule> rules;  // first match wins
+  std::optional<std::string> default_team;
+  const RoutingTeam* FindTeam(std::string_view name) const;
+  // The team of the first territory rule whose condition holds, and why.
+  const RoutingTeam* Match(const FieldValue* fields, std::string* rule) const;
+};
+
 struct Playbook {
   int64_t declared_version = 1;
   std::string name;
@@ -207,6 +254,11 @@ struct Playbook {
   MqlMinimums mql;
   BantConfig bant;
   std::optional<Micros> first_response;
+  std::optional<BusinessHours> business_hours;  // sla.business_hours
+  std::optional<Routing> routing;
+  // The due time of a speed-to-lead clock started at `mql_at` for a lead in
+  // `team` (its business hours, else sla.business_hours, else wall clock).
+  Micros SlaDue(Micros mql_at, const std::optional<std::string>& team) const;
   int memo_slots = 0;
   // MatchCache groups: one per property name or field tested by `matches`,
   // split every 64 patterns; per group, its field index or -1 (a property).

@@ -545,7 +545,7 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res) {
     if (!Trim(b).empty()) {
       Json j = ParseJson(b);
       CheckFields(j, {"at", "reason", "channel", "budget", "authority", "need", "timeline",
-                      "current_solution"});
+                      "current_solution", "to"});
       if (auto at = OptString(j, "at")) {
         auto v = ParseDateOrTime(*at);
         if (!v) Fail(400, "bad_request", "'at' \"" + *at + "\" is not an RFC 3339 time");
@@ -558,6 +558,7 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res) {
       a.need = OptString(j, "need");
       a.timeline = OptString(j, "timeline");
       a.current_solution = OptString(j, "current_solution");
+      a.to = OptString(j, "to");  // assign (docs/routing.md)
     }
     if (p.role == Role::kRep) {
       ShowResult r = Must(engine_.Show(a.lead, std::max(now, a.at)));

@@ -23,6 +23,7 @@
 
 #include "app/engine.h"
 #include "server/api.h"
+#include "server/sla_timer.h"
 
 namespace leadgate::server {
 namespace {
@@ -50,6 +51,7 @@ struct Shared {
   Api& api;
   Metrics& metrics;
   const ServerOptions& opts;
+  SlaTimer& sla_timer;    // the engine thread's speed-to-lead timer
   bool stopping = false;  // touched on the network thread only
 };
 
@@ -117,6 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::post(sh_.work, [self = shared_from_this(), a = std::move(a),
                           g = asio::make_work_guard(stream_.get_executor())]() mutable {
       ApiResponse r = self->sh_.api.Handle(a);
+      if (a.method != "GET") self->sh_.sla_timer.Arm();  // a write may start or stop clocks
       asio::post(self->stream_.get_executor(),
                  [self, r = std::move(r), g = std::move(g)]() mutable {
                    self->Write(std::move(r), self->keep_alive_ && !self->sh_.stopping);
@@ -235,7 +238,9 @@ int Serve(const ServerOptions& opts) {
     return 1;
   }
   const auto bound = acceptor.local_endpoint();
-  Shared sh{net, work, api, metrics, opts};
+  SlaTimer sla_timer(work, **engine);
+  asio::post(work, [&] { sla_timer.Arm(); });
+  Shared sh{net, work, api, metrics, opts, sla_timer};
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
 
   std::function<void()> accept = [&] {
@@ -270,6 +275,7 @@ int Serve(const ServerOptions& opts) {
   l["db"] = opts.db;
   Log(l);
   net.run();
+  asio::post(work, [&] { sla_timer.Stop(); });
   guard.reset();
   engine_thread.join();
   engine.value().reset();

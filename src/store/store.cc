@@ -59,6 +59,27 @@ INSERT OR IGNORE INTO dirty SELECT id FROM leads;
 CREATE TABLE keys(id TEXT PRIMARY KEY, user TEXT NOT NULL, hash BLOB NOT NULL,
   ingest_only INTEGER NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
 )SQL",
+    // 4: routing and real-time speed to lead (docs/routing.md): an assign
+    // action's assignee and team; who is away; each team's round-robin
+    // position and waiting queue; open SLA clocks (the timer's index) and
+    // the breaches fired (each once). Every lead is refolded by the next
+    // write, which fills the clock index.
+    R"SQL(
+ALTER TABLE actions ADD COLUMN to_user TEXT;
+ALTER TABLE actions ADD COLUMN team TEXT;
+CREATE TABLE user_away(name TEXT PRIMARY KEY, since INTEGER NOT NULL, until INTEGER);
+CREATE TABLE routing_rr(team TEXT PRIMARY KEY, last_rep TEXT NOT NULL);
+CREATE TABLE routing_queue(lead_id TEXT PRIMARY KEY, team TEXT NOT NULL, since INTEGER NOT NULL);
+CREATE INDEX routing_queue_by_team ON routing_queue(team, since, lead_id);
+CREATE INDEX leads_by_owner ON leads(owner, stage) WHERE owner IS NOT NULL;
+CREATE TABLE sla_open(lead_id TEXT PRIMARY KEY, mql_at INTEGER NOT NULL, due INTEGER NOT NULL,
+  fired INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX sla_open_by_due ON sla_open(fired, due);
+CREATE TABLE sla_breaches(lead_id TEXT NOT NULL, mql_at INTEGER NOT NULL, due INTEGER NOT NULL,
+  fired_at INTEGER NOT NULL, owner TEXT, team TEXT, escalated_to TEXT,
+  PRIMARY KEY(lead_id, mql_at)) WITHOUT ROWID;
+INSERT OR IGNORE INTO dirty SELECT id FROM leads;
+)SQL",
 };
 
 constexpr const char* kLeadIndexes =
@@ -111,6 +132,8 @@ Action ReadAction(SQLite::Statement& q) {
     b.at = a.ts;
     a.bant = b;
   }
+  a.to = OptText(q.getColumn(13));
+  a.team = OptText(q.getColumn(14));
   return a;
 }
 
@@ -152,7 +175,7 @@ void ReadStoredLead(SQLite::Statement& q, Store::StoredLead* l) {
 
 constexpr const char* kActionCols =
     "seq, lead_id, action, by_user, role, ts, reason, channel, budget, authority, need, "
-    "timeline, current_solution";
+    "timeline, current_solution, to_user, team";
 
 template <typename F>
 Status Guard(F&& f) {
@@ -497,10 +520,11 @@ void Store::SetSynchronous(bool full) {
 Result<int64_t> Store::InsertAction(const Action& a) {
   int64_t seq = 0;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_,
-                        "INSERT INTO actions(lead_id, action, by_user, role, ts, reason, channel, "
-                        "budget, authority, need, timeline, current_solution, recorded_at) "
-                        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement q(
+        *db_,
+        "INSERT INTO actions(lead_id, action, by_user, role, ts, reason, channel, "
+        "budget, authority, need, timeline, current_solution, recorded_at, to_user, team) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, a.lead_id);
     q.bind(2, ActionName(a.kind));
     q.bind(3, a.by);
@@ -515,6 +539,8 @@ Result<int64_t> Store::InsertAction(const Action& a) {
     BindOpt(q, 11, a.bant ? a.bant->timeline : none);
     BindOpt(q, 12, a.bant ? a.bant->current_solution : none);
     q.bind(13, static_cast<int64_t>(NowMicros()));
+    BindOpt(q, 14, a.to);
+    BindOpt(q, 15, a.team);
     q.exec();
     seq = db_->getLastInsertRowid();
     return Status::Ok();
