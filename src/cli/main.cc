@@ -14,6 +14,7 @@
 #include "app/render.h"
 #include "cli/demo.h"
 #include "cli/model_cmd.h"
+#include "cli/webhook_cmd.h"
 #include "ingest/jsonl.h"
 #include "server/server.h"
 
@@ -537,6 +538,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--quiet", sopts.quiet, "no request log lines on stderr")
       ->envname("LEADGATE_QUIET");
+  AddWebhookServeOptions(serve, sopts);
   serve->callback([&] {
     sopts.db = db;
     rc = server::Serve(sopts);
@@ -586,6 +588,7 @@ int Main(int argc, char** argv) {
 
   AddDemoCommand(app, db, rc);
   AddModelCommands(app, db, rc);
+  AddWebhookCommands(app, db, rc);
 
   try {
     app.parse(argc, argv);
