@@ -452,6 +452,37 @@ TEST(Webhooks, GivesUpAfterMaxAttemptsAndListsTheFailure) {
   })) << m.body;
 }
 
+TEST(Webhooks, AReceiverThatNeverAnswersDoesNotHoldBackOthers) {
+  Fixture fx;
+  // Listening, never accepting: connections complete, requests get no answer.
+  int hole = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(hole, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(hole, 16), 0);
+  socklen_t len = sizeof a;
+  getsockname(hole, reinterpret_cast<sockaddr*>(&a), &len);
+  AddWebhook(fx.db, {"http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/hole", "--events",
+                     "lead.mql"});
+  Receiver rx;
+  AddWebhook(fx.db, {rx.Url("/ok"), "--events", "lead.mql"});
+  ServerProcess srv(fx.db, {"--webhook-timeout-ms", "600000", "--quiet"});
+  for (const char* lead : {"L-70", "L-71"}) {
+    ASSERT_EQ(Http(srv.port(), "POST", "/v1/batch", MqlBatch(lead, Fixture::Ts(0)),
+                   Bearer(fx.keys["ingest"]))
+                  .status,
+              200);
+  }
+  // Both reach the healthy receiver while the first request to the hole hangs.
+  EXPECT_TRUE(rx.WaitFor([](const std::vector<Received>& v) { return v.size() >= 2; }))
+      << ReadFile(srv.log());
+  RunResult d = RunLeadgate({"--db", fx.db, "webhook", "deliveries"});
+  EXPECT_NE(d.out.find("pending  lead.mql  L-70"), std::string::npos) << d.out;
+  EXPECT_EQ(srv.Stop(), 0);  // a hanging delivery does not hold up shutdown
+  close(hole);
+}
+
 TEST(Webhooks, CliAddRefusesWhatCannotBeDelivered) {
   Fixture fx;
   RunResult https = RunLeadgate({"--db", fx.db, "webhook", "add", "https://hooks.slack.test/x"});

@@ -658,6 +658,18 @@ Result<std::vector<DeliveryQueue::Owed>> DeliveryQueue::Due(Micros now, int limi
   return out;
 }
 
+Result<bool> DeliveryQueue::StillOwed(int64_t id) {
+  bool owed = false;
+  Status s = Guard([&] {
+    SQLite::Statement q(store_->db(), "SELECT state = 'pending' FROM outbox WHERE id = ?");
+    q.bind(1, id);
+    owed = q.executeStep() && q.getColumn(0).getInt() == 1;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return owed;
+}
+
 Result<std::optional<Micros>> DeliveryQueue::NextDue() {
   std::optional<Micros> out;
   Status s = Guard([&] {

@@ -35,6 +35,8 @@ class DeliveryQueue {
   };
   // Pending rows due at `now`, oldest first.
   Result<std::vector<Owed>> Due(Micros now, int limit);
+  // Whether a row is still pending (not cancelled meanwhile).
+  Result<bool> StillOwed(int64_t id);
   // The earliest next attempt of a pending row.
   Result<std::optional<Micros>> NextDue();
   Status Delivered(int64_t id, int64_t attempts, int status, Micros now);

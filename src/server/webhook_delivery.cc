@@ -16,8 +16,10 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "app/outbox.h"
 
@@ -51,7 +53,8 @@ struct WebhookDelivery::Impl {
   std::unique_ptr<DeliveryQueue> queue;
   std::thread thread;
   bool stopping = false, woken = false;  // on the loop's thread only
-  std::optional<beast::tcp_stream*> in_flight;
+  std::set<beast::tcp_stream*> in_flight;
+  std::set<std::string> busy;  // webhooks with a worker delivering
 
   Impl(const ServerOptions& o, Metrics& m, LogFn l) : opts(o), metrics(m), log(std::move(l)) {}
 
@@ -84,7 +87,7 @@ struct WebhookDelivery::Impl {
     }
     auto ex = co_await asio::this_coro::executor;
     beast::tcp_stream stream(ex);
-    in_flight = &stream;
+    in_flight.insert(&stream);
     try {
       tcp::resolver resolver(ex);
       stream.expires_after(std::chrono::milliseconds(opts.webhook_timeout_ms));
@@ -126,16 +129,19 @@ struct WebhookDelivery::Impl {
     } catch (const std::exception& e) {
       out.error = e.what();
     }
-    in_flight.reset();
+    in_flight.erase(&stream);
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     co_return out;
   }
 
-  asio::awaitable<void> Deliver(const DeliveryQueue::Owed& o) {
+  // Whether the attempt was delivered.
+  asio::awaitable<bool> Deliver(const DeliveryQueue::Owed& o) {
+    auto owed = queue->StillOwed(o.id);  // not cancelled since it was read
+    if (!owed.ok() || !*owed) co_return true;
     const auto start = std::chrono::steady_clock::now();
     Outcome r = co_await Send(o);
-    if (stopping) co_return;  // abandoned: the row stays owed
+    if (stopping) co_return false;  // abandoned: the row stays owed
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const int64_t attempts = o.attempts + 1;
@@ -158,6 +164,24 @@ struct WebhookDelivery::Impl {
           give_up ? "webhook delivery failed" : "webhook attempt failed", f);
     }
     if (!s.ok()) Log("error", "webhook outbox update failed", Json{{"error", s.message()}});
+    co_return r.error.empty();
+  }
+
+  void Poke() {
+    woken = true;
+    timer.cancel();
+  }
+
+  // One webhook's due rows, in order (a slow or dead receiver holds back only
+  // its own deliveries). After a failed attempt the worker ends and the loop
+  // looks at the outbox again (the failed row now waits for its retry).
+  asio::awaitable<void> Worker(std::string webhook, std::vector<DeliveryQueue::Owed> rows) {
+    for (const auto& o : rows) {
+      if (stopping) break;
+      if (!co_await Deliver(o)) break;
+    }
+    busy.erase(webhook);
+    Poke();  // look again: more may be due
   }
 
   asio::awaitable<void> Loop() {
@@ -167,18 +191,22 @@ struct WebhookDelivery::Impl {
       auto due = queue->Due(now, kBatch);
       if (!due.ok()) {
         Log("error", "webhook outbox read failed", Json{{"error", due.status().message()}});
-      } else if (!due->empty()) {
-        for (const auto& o : *due) {
-          if (stopping) break;
-          co_await Deliver(o);
+      } else {
+        std::map<std::string, std::vector<DeliveryQueue::Owed>> groups;
+        for (auto& o : *due) {
+          if (!busy.count(o.webhook_id)) groups[o.webhook_id].push_back(std::move(o));
         }
-        continue;
+        for (auto& [webhook, rows] : groups) {
+          busy.insert(webhook);
+          asio::co_spawn(ioc, Worker(webhook, std::move(rows)), asio::detached);
+        }
       }
       if (stopping || woken) continue;
       int64_t wait_us = static_cast<int64_t>(opts.webhook_poll_ms) * 1000;
       if (due.ok()) {
+        // Rows due now belong to busy webhooks: their workers wake the loop.
         auto next = queue->NextDue();
-        if (next.ok() && *next) wait_us = std::min(wait_us, std::max<int64_t>(0, **next - now));
+        if (next.ok() && *next && **next > now) wait_us = std::min(wait_us, **next - now);
       }
       if (woken || stopping) continue;
       timer.expires_after(std::chrono::microseconds(wait_us));
@@ -219,10 +247,7 @@ bool WebhookDelivery::Start(std::string* why) {
 
 void WebhookDelivery::Wake() {
   Impl* im = impl_.get();
-  asio::post(im->ioc, [im] {
-    im->woken = true;
-    im->timer.cancel();
-  });
+  asio::post(im->ioc, [im] { im->Poke(); });
 }
 
 void WebhookDelivery::Stop() {
@@ -231,10 +256,10 @@ void WebhookDelivery::Stop() {
   asio::post(im->ioc, [im] {
     im->stopping = true;
     im->timer.cancel();
-    if (im->in_flight) {
+    for (beast::tcp_stream* s : im->in_flight) {
       beast::error_code ec;
-      (*im->in_flight)->socket().cancel(ec);
-      (*im->in_flight)->socket().close(ec);
+      s->socket().cancel(ec);
+      s->socket().close(ec);
     }
   });
   im->thread.join();

@@ -1,7 +1,9 @@
 // The webhook delivery loop of `leadgate serve` (docs/webhooks.md): its own
 // thread, Asio context and store connection, so a slow receiver never blocks
-// the engine thread. It POSTs each owed outbox row (Boost.Beast, http://),
-// signed (HMAC-SHA256 over "t.body"), and records the outcome: a 2xx marks it
+// the engine thread. It POSTs each owed outbox row (Boost.Beast, http://;
+// one worker coroutine per webhook, in order, so a slow receiver holds back
+// only its own rows), signed (HMAC-SHA256 over "t.body"), and records the
+// outcome: a 2xx marks it
 // delivered; anything else is retried with exponential backoff and jitter
 // until the attempts run out (then it is failed). At least once: a row whose
 // 2xx was not recorded before a crash is sent again after the restart.
