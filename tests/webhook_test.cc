@@ -595,6 +595,40 @@ TEST(WebhookOutbox, RebuildAndOldHistoryNotifyNothing) {
   EXPECT_EQ(st.Rows().size(), n) << "rebuild replays history; it must not notify";
 }
 
+TEST(WebhookOutbox, RoutingAndSlaNotificationsFanOutWithTheirTexts) {
+  EngineStore st;
+  const Micros now = NowMicros();
+  ASSERT_TRUE(st.engine->AddWebhook("http://127.0.0.1:9/j", {}, "json", now).ok());
+  ASSERT_TRUE(
+      st.engine->AddWebhook("http://127.0.0.1:9/s", {"lead.assigned", "sla.breached"}, "slack", now)
+          .ok());
+  ASSERT_TRUE(st.engine->AddWebhook("http://127.0.0.1:9/m", {"lead.mql"}, "slack", now).ok());
+  Notification n;
+  n.type = "lead.assigned";
+  n.lead = "L-9";
+  n.at = now;
+  n.data_json = R"({"owner":"ana","team":"emea","who":"Ana Ruiz, VP Finance at Acme"})";
+  ASSERT_TRUE(st.engine->Emit(n).ok());  // outside a transaction: committed at once
+  n.type = "sla.breached";
+  n.data_json = R"({"owner":"ana","escalated_to":"maria","who":"Ana Ruiz, VP Finance at Acme"})";
+  ASSERT_TRUE(st.engine->Emit(n).ok());
+  std::vector<DeliveryRecord> rows = st.Rows();
+  ASSERT_EQ(rows.size(), 4u);  // json gets both, slack (assigned, breached) both, mql none
+  std::map<std::pair<std::string, std::string>, Json> body;
+  for (const auto& r : rows) body[{r.url, r.type}] = Json::parse(r.body);
+  auto of = [&](const char* url, const char* type) { return body[{url, type}]; };
+  EXPECT_EQ(of("http://127.0.0.1:9/s", "lead.assigned")["text"],
+            "Lead assigned to ana: Ana Ruiz, VP Finance at Acme");
+  EXPECT_EQ(of("http://127.0.0.1:9/s", "sla.breached")["text"],
+            "SLA breached: Ana Ruiz, VP Finance at Acme was not answered in time (owner ana) "
+            "\u2014 escalated to maria");
+  const Json j = of("http://127.0.0.1:9/j", "lead.assigned");
+  EXPECT_EQ(j["type"], "lead.assigned");
+  EXPECT_EQ(j["lead"], "L-9");
+  EXPECT_EQ(j["data"]["team"], "emea");
+  EXPECT_EQ(j["at"], FormatRfc3339(now));
+}
+
 TEST(WebhookOutbox, NoSubscriptionsNoRows) {
   EngineStore st;
   IngestReport rep;

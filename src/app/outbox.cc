@@ -8,6 +8,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -391,6 +392,9 @@ Status Engine::Emit(const Notification& n) {
     if (Status s = o.Insert(sub.id, event_id, n, *body, now); !s.ok()) return s;
     ++o.queued;
   }
+  // Outside a transaction each row committed as it was written: wake the
+  // delivery loop now (inside one, the caller's commit does).
+  if (sqlite3_get_autocommit(store_->db().getHandle()) != 0) EmitCommitted();
   return Status::Ok();
 }
 
@@ -459,6 +463,7 @@ Status Engine::NotifyChanges(const LeadState& st, const std::string& who,
     if (h.to == Stage::kMql) {
       Json d = base;
       d["from"] = StageName(h.from);
+      d["reason"] = h.reason ? Json(*h.reason) : Json(nullptr);
       d["rule"] = h.rule ? Json(*h.rule) : Json(nullptr);
       if (pb.first_response) {
         d["sla_seconds"] = *pb.first_response / kSecond;
