@@ -222,7 +222,8 @@ int Serve(const ServerOptions& opts) {
   WebhookDelivery delivery(opts, metrics,
                            [](const char* level, const char* msg, const std::string& fields) {
                              Json l = LogLine(level, msg);
-                             l.update(Json::parse(fields, nullptr, false), true);
+                             Json f = Json::parse(fields, nullptr, false);
+                             if (f.is_object()) l.update(f, true);
                              Log(l);
                            });
   if (std::string why; !delivery.Start(&why)) {
