@@ -311,6 +311,41 @@ TEST_F(ServerApi, SlaPlaybookUsersAndKeys) {
   EXPECT_EQ(Call("POST", "/v1/keys", "/v1/keys", "admin", R"({"user":"nobody"})").status, 404);
 }
 
+TEST_F(ServerApi, WebhooksAreAdminsToAddListAndRemove) {
+  HttpResult add =
+      Call("POST", "/v1/webhooks", "/v1/webhooks", "admin",
+           R"({"url":"http://127.0.0.1:9/hook","events":["lead.mql"],"format":"slack"})");
+  ASSERT_EQ(add.status, 201) << add.body;
+  const std::string id = add.Json()["id"];
+  EXPECT_EQ(add.Json()["secret"].get<std::string>().rfind("whsec_", 0), 0u);
+  HttpResult list = Call("GET", "/v1/webhooks", "/v1/webhooks", "admin");
+  ASSERT_EQ(list.status, 200);
+  bool found = false;
+  for (const auto& w : list.Json()) {
+    if (w["id"] == id) {
+      found = true;
+      EXPECT_EQ(w["format"], "slack");
+      EXPECT_EQ(w["events"], Json::array({"lead.mql"}));
+      EXPECT_FALSE(w.contains("secret"));
+    }
+  }
+  EXPECT_TRUE(found) << list.body;
+  EXPECT_EQ(
+      Call("POST", "/v1/webhooks", "/v1/webhooks", "admin", R"({"url":"https://x.test/h"})").status,
+      422);
+  EXPECT_EQ(Call("POST", "/v1/webhooks", "/v1/webhooks", "admin",
+                 R"({"url":"http://x.test/h","events":["lead.nope"]})")
+                .status,
+            400);
+  EXPECT_EQ(Call("POST", "/v1/webhooks", "/v1/webhooks", "admin", R"({"url":1})").status, 400);
+  EXPECT_EQ(
+      Call("POST", "/v1/webhooks", "/v1/webhooks", "manager", R"({"url":"http://x/"})").status,
+      403);
+  HttpResult del = Call("DELETE", "/v1/webhooks/{id}", "/v1/webhooks/" + id, "admin");
+  EXPECT_EQ(del.status, 200) << del.body;
+  EXPECT_EQ(Call("DELETE", "/v1/webhooks/{id}", "/v1/webhooks/" + id, "admin").status, 404);
+}
+
 TEST_F(ServerApi, MetricsInPrometheusFormat) {
   HttpResult m = Call("GET", "/metrics", "/metrics", "manager");
   ASSERT_EQ(m.status, 200);

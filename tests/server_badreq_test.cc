@@ -155,6 +155,19 @@ TEST(ServerBadRequests, CorpusIsAnswered4xxAndTheServerStaysHealthy) {
   add("invalid playbook apply", "PUT", "/v1/playbook", "name: [unclosed\n");
   add("empty batch", "POST", "/v1/batch", R"({"batch":[]})");
   add("revoke unknown key", "DELETE", "/v1/keys/abc", "");
+  // Webhook subscriptions (docs/webhooks.md).
+  for (const std::string f :
+       {R"({})", R"({"url":1})", R"({"url":"ftp://x/"})", R"({"url":"https://x.test/h"})",
+        R"({"url":"http://"})", R"({"url":"http://x:99999/"})", R"({"url":"http://a b/"})",
+        R"({"url":"http://u:p@x/"})", R"({"url":"http://x/","events":"lead.mql"})",
+        R"({"url":"http://x/","events":[1]})", R"({"url":"http://x/","events":["lead.won"]})",
+        R"({"url":"http://x/","format":"xml"})", R"({"url":"http://x/","format":2})",
+        R"({"url":"http://x/","secret":"mine"})", "[]", "{", "null"}) {
+    add("webhook " + f, "POST", "/v1/webhooks", f);
+  }
+  add("remove unknown webhook", "DELETE", "/v1/webhooks/wh_nope", "");
+  add("webhooks with a query", "GET", "/v1/webhooks?all=1", "");
+  add("PUT webhooks", "PUT", "/v1/webhooks", "{}");
 
   // Huge bodies, bad gzip, encodings.
   add("body over the limit", "POST", "/v1/batch", std::string(200000, ' '));

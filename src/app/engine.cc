@@ -182,9 +182,18 @@ Status Engine::FoldAndSave(bool all, int64_t* count) {
           });
       if (!s.ok()) return s;
       FoldOptions opts = Options(INT64_MAX);
+      const bool notify = BeginChanges(/*bulk=*/false);
+      std::unordered_map<std::string, std::vector<HistoryEntry>> old;
+      if (notify) s = DirtyHistories(&old);
+      if (!s.ok()) return s;
+      static const std::vector<HistoryEntry> kNone;
       for (const Log& l : logs) {
         LeadState st = Fold(l.id, Ptrs(l.events), Ptrs(l.actions), versions_, opts);
-        s = st.exists ? Save(st) : store_->DeleteProjection(l.id);
+        if (notify && st.exists) {
+          auto it = old.find(l.id);
+          s = NotifyChanges(st, DescribeLead(st.traits), it == old.end() ? &kNone : &it->second);
+        }
+        if (s.ok()) s = st.exists ? Save(st) : store_->DeleteProjection(l.id);
         if (s.ok()) s = store_->ClearDirty(l.id);
         if (!s.ok()) return s;
         if (count) ++*count;
@@ -256,10 +265,14 @@ Status Engine::FoldAndSave(bool all, int64_t* count) {
     });
   }
   Status s = Status::Ok();
+  // A rebuild (all) replays history: it notifies nothing.
+  const bool notify = !all && BeginChanges(/*bulk=*/true);
   while (s.ok()) {
     std::optional<Chunk> chunk = queue.Pop();
     if (!chunk) break;
     for (Item& it : *chunk) {
+      if (notify && !it.erase) s = NotifyChanges(it.state, it.who);
+      if (!s.ok()) break;
       s = it.erase ? store_->DeleteProjection(it.state.id)
                    : store_->SaveProjection(it.state, it.key, it.blob, it.who, /*fresh=*/all);
       if (s.ok() && !it.erase) s = NoteSaved(it.state, it.sla_open, it.had_clock, !all);
@@ -293,6 +306,7 @@ Status Engine::RefreshDirty() {
   }
   s = store_->Commit();
   Trace("refresh: committed");
+  if (s.ok()) EmitCommitted();
   return s;
 }
 
@@ -666,7 +680,8 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
   }
   actions.back().seq = *seq;
   LeadState st = Fold(req.lead, Ptrs(events), Ptrs(actions), versions_, Options(INT64_MAX));
-  s = Save(st);
+  s = BeginChanges(/*bulk=*/false) ? NotifyChanges(st, DescribeLead(st.traits)) : Status::Ok();
+  if (s.ok()) s = Save(st);
   if (s.ok()) s = store_->BumpLastPoint(a.ts);
   if (s.ok() && a.kind == ActionKind::kAssign) {
     s = Emit({"lead.assigned", req.lead, a.ts,
@@ -678,6 +693,7 @@ Result<LeadState> Engine::Act(const ActRequest& req) {
     return s;
   }
   if (Status c = store_->Commit(); !c.ok()) return c;
+  EmitCommitted();
   return st;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -110,8 +111,11 @@ struct ProgressSink {
   virtual void Done() = 0;
 };
 
+class Outbox;
+
 class Engine {
  public:
+  ~Engine();
   static Result<std::unique_ptr<Engine>> Open(const std::string& db_path);
   static Status Init(const std::string& db_path, const std::string& playbook_path);
 
@@ -157,10 +161,21 @@ class Engine {
   // message says which, never echoing the secret).
   Result<Principal> Authenticate(std::string_view key);
 
-  // Records a notification for delivery (webhooks). Until the outbox lands
-  // this only counts it; callers inside a store transaction get it committed
-  // with their change.
+  // Records a notification for delivery (webhooks): one outbox row per
+  // subscription that wants its type, written in the caller's transaction
+  // (committed or rolled back with the change that caused it). Without
+  // subscriptions it writes nothing (src/app/outbox.cc, docs/webhooks.md).
   Status Emit(const Notification& n);
+  // Webhook subscriptions and their deliveries (outbox.cc).
+  Result<WebhookRecord> AddWebhook(const std::string& url, const std::vector<std::string>& events,
+                                   const std::string& format, Micros now);
+  Result<std::vector<WebhookRecord>> Webhooks(bool with_removed = false);
+  // Removes a subscription; its owed deliveries are cancelled.
+  Status RemoveWebhook(const std::string& id, Micros now);
+  Result<std::vector<DeliveryRecord>> Deliveries(bool failed_only, int64_t limit);
+  // Called on this engine's thread after a commit that emitted notifications:
+  // `mqls` leads entered mql, `queued` outbox rows were written.
+  void SetEmitListener(std::function<void(int64_t mqls, int64_t queued)> fn);
 
   // Routing and real-time speed to lead (routing.cc, docs/routing.md).
   // Away: routing gives the rep nothing until `until` (none: until 'back');
@@ -180,7 +195,6 @@ class Engine {
   Status FireDueSlas(Micros now);
   Result<std::vector<SlaBreach>> Breaches(const std::string& lead);  // "" = every lead
 
-  ~Engine();
   const std::vector<PlaybookVersion>& versions() const { return versions_; }
   const Playbook& PlaybookAt(Micros at) const;
   Store& store() { return *store_; }
@@ -206,8 +220,21 @@ class Engine {
   Status Save(const LeadState& s);
   const Playbook& PlaybookOf(const LeadState& s) const;  // the version it was folded under
   FoldOptions Options(Micros as_of);
+  // Emits lead.stage_changed/lead.mql/lead.disqualified for the entries of
+  // `st.history` the stored projection does not have yet (call before
+  // saving it). `who`: DescribeLead of the lead. `old`: the stored history,
+  // when the caller preloaded it (else it is read here).
+  Status NotifyChanges(const LeadState& st, const std::string& who,
+                       const std::vector<HistoryEntry>* old = nullptr);
+  // The stored histories of the dirty leads, in one query (small refreshes).
+  Status DirtyHistories(std::unordered_map<std::string, std::vector<HistoryEntry>>* out);
+  // At the start of a transaction that may emit: forgets what an earlier,
+  // rolled-back one emitted; whether NotifyChanges has anything to do.
+  bool BeginChanges(bool bulk);
+  void EmitCommitted();  // after a commit: tell the listener
   std::string path_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Outbox> outbox_;  // after store_: its statements go first
   std::vector<MatchCache> caches_;  // one per playbook version
   std::vector<PlaybookVersion> versions_;
   // Routing (routing.cc): leads saved in mql that need routing, cached

@@ -36,11 +36,6 @@ bool IsHex(std::string_view s) {
 
 }  // namespace
 
-Status Engine::Emit(const Notification& n) {
-  (void)n;  // the durable outbox replaces this (issue 3, webhooks)
-  return Status::Ok();
-}
-
 Status Engine::ApplyPlaybookText(const std::string& yaml, const std::string& name, Micros at,
                                  int64_t* version) {
   auto pb = LoadPlaybook(yaml, name);

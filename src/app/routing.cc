@@ -59,14 +59,6 @@ std::string AssignedJson(const LeadState& s, const std::string& rule) {
   return j.dump();
 }
 
-struct Engine::RoutingState {
-  std::vector<std::string> pending;  // saved in mql, needing routing
-  std::unique_ptr<SQLite::Statement> sla_upsert, sla_delete;
-};
-
-Engine::Engine() = default;
-Engine::~Engine() = default;
-
 Engine::RoutingState& Engine::routing() {
   if (!routing_) routing_ = std::make_unique<RoutingState>();
   return *routing_;

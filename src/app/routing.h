@@ -2,10 +2,15 @@
 // (engine.cc) and its routing operations (routing.cc). docs/routing.md.
 #pragma once
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "app/engine.h"
 #include "fold/fold.h"
 
 namespace leadgate {
@@ -15,5 +20,12 @@ std::optional<std::pair<Micros, Micros>> OpenSlaClock(const LeadState& s);
 
 // The data of a lead.assigned notification: owner, team, rule, who.
 std::string AssignedJson(const LeadState& s, const std::string& rule);
+
+// The engine's routing working set (complete here so the Engine's destructor,
+// defined in outbox.cc, can destroy it).
+struct Engine::RoutingState {
+  std::vector<std::string> pending;  // saved in mql, needing routing
+  std::unique_ptr<SQLite::Statement> sla_upsert, sla_delete;
+};
 
 }  // namespace leadgate

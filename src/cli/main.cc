@@ -16,6 +16,7 @@
 #include "cli/demo.h"
 #include "cli/model_cmd.h"
 #include "cli/routing_cmd.h"
+#include "cli/webhook_cmd.h"
 #include "ingest/jsonl.h"
 #include "server/server.h"
 
@@ -553,6 +554,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--quiet", sopts.quiet, "no request log lines on stderr")
       ->envname("LEADGATE_QUIET");
+  AddWebhookServeOptions(serve, sopts);
   serve->callback([&] {
     sopts.db = db;
     rc = server::Serve(sopts);
@@ -603,6 +605,7 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, db, rc);
   AddModelCommands(app, db, rc);
   AddBacktestCommand(app, db, rc);
+  AddWebhookCommands(app, db, rc);
 
   try {
     app.parse(argc, argv);

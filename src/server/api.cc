@@ -745,6 +745,59 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res) {
     return JsonResponse(200, Json{{"id", s[2]}, {"revoked_at", FormatRfc3339(now)}});
   }
 
+  // --- webhooks (admins; docs/webhooks.md) ---
+  if (is({"v1", "webhooks"})) {
+    res.route = "/v1/webhooks";
+    methods({"GET", "POST"});
+    NeedRole(p, {Role::kAdmin}, "managing webhooks takes an admin");
+    AllowQuery(t, {});
+    auto to_json = [](const WebhookRecord& w) {
+      return Json{{"id", w.id},
+                  {"url", w.url},
+                  {"events", w.events.empty() ? NotificationTypes() : w.events},
+                  {"format", w.format},
+                  {"created_at", FormatRfc3339(w.created_at)}};
+    };
+    if (m == "GET") {
+      Json arr = Json::array();
+      for (const auto& w : Must(engine_.Webhooks())) arr.push_back(to_json(w));
+      return JsonResponse(200, arr);
+    }
+    Json j = ParseJson(body());
+    CheckFields(j, {"url", "events", "format"}, {"url"});
+    auto url = OptString(j, "url");
+    if (!url) Fail(400, "bad_type", "'url' must be a string");
+    std::vector<std::string> events;
+    if (j.contains("events")) {
+      if (!j["events"].is_array())
+        Fail(400, "bad_type",
+             std::string("'events' must be an array of strings, not ") + JsonType(j["events"]));
+      for (const auto& e : j["events"]) {
+        if (!e.is_string())
+          Fail(400, "bad_type", std::string("'events' items must be strings, not ") + JsonType(e));
+        events.push_back(e.get<std::string>());
+      }
+    }
+    std::string format = "json";
+    if (j.contains("format")) {
+      auto f = OptString(j, "format");
+      if (!f) Fail(400, "bad_type", "'format' must be a string (json or slack)");
+      format = *f;
+    }
+    WebhookRecord w = Must(engine_.AddWebhook(*url, events, format, now));
+    Json out = to_json(w);
+    out["secret"] = w.secret;
+    return JsonResponse(201, out);
+  }
+  if (is({"v1", "webhooks", "*"})) {
+    res.route = "/v1/webhooks/{id}";
+    methods({"DELETE"});
+    NeedRole(p, {Role::kAdmin}, "managing webhooks takes an admin");
+    AllowQuery(t, {});
+    Must(engine_.RemoveWebhook(s[2], now));
+    return JsonResponse(200, Json{{"id", s[2]}, {"removed_at", FormatRfc3339(now)}});
+  }
+
   // --- operations ---
   if (is({"metrics"})) {
     res.route = "/metrics";

@@ -38,7 +38,24 @@ void Histogram::Write(std::string* out, const std::string& name, const std::stri
   *out += name + "_count" + l + " " + std::to_string(count_) + "\n";
 }
 
-Metrics::Metrics() : scoring_(kLatencyBounds) {}
+Metrics::Metrics() : scoring_(kLatencyBounds), webhook_(kLatencyBounds) {}
+
+void Metrics::Webhook(bool delivered, bool gave_up, double seconds) {
+  std::lock_guard lock(mu_);
+  if (delivered) {
+    ++wh_delivered_;
+  } else if (gave_up) {
+    ++wh_failed_;
+  } else {
+    ++wh_retried_;
+  }
+  webhook_.Observe(seconds);
+}
+
+void Metrics::MqlsEntered(int64_t n) {
+  std::lock_guard lock(mu_);
+  mqls_entered_ += static_cast<uint64_t>(n);
+}
 
 void Metrics::Request(const std::string& route, int status, double seconds) {
   std::lock_guard lock(mu_);
@@ -75,6 +92,27 @@ std::string Metrics::Text(int64_t mqls) const {
   out += "# HELP leadgate_mql_leads Leads in stage mql now.\n";
   out += "# TYPE leadgate_mql_leads gauge\n";
   out += "leadgate_mql_leads " + std::to_string(mqls) + "\n";
+  out += "# HELP leadgate_mqls_total Leads that entered mql while this server ran.\n";
+  out += "# TYPE leadgate_mqls_total counter\n";
+  out += "leadgate_mqls_total " + std::to_string(mqls_entered_) + "\n";
+  out +=
+      "# HELP leadgate_webhook_deliveries_total Webhook attempts by outcome (delivered: 2xx; "
+      "retry: failed, tried again later; failed: failed, attempts exhausted).\n";
+  out += "# TYPE leadgate_webhook_deliveries_total counter\n";
+  out += "leadgate_webhook_deliveries_total{result=\"delivered\"} " +
+         std::to_string(wh_delivered_) + "\n";
+  out +=
+      "leadgate_webhook_deliveries_total{result=\"retry\"} " + std::to_string(wh_retried_) + "\n";
+  out +=
+      "leadgate_webhook_deliveries_total{result=\"failed\"} " + std::to_string(wh_failed_) + "\n";
+  out +=
+      "# HELP leadgate_webhook_failures_total Webhook deliveries given up after the last "
+      "attempt.\n";
+  out += "# TYPE leadgate_webhook_failures_total counter\n";
+  out += "leadgate_webhook_failures_total " + std::to_string(wh_failed_) + "\n";
+  out += "# HELP leadgate_webhook_request_seconds Time of one webhook attempt.\n";
+  out += "# TYPE leadgate_webhook_request_seconds histogram\n";
+  webhook_.Write(&out, "leadgate_webhook_request_seconds", "");
   out += "# HELP leadgate_scoring_seconds Time to store an ingest batch and rescore its leads.\n";
   out += "# TYPE leadgate_scoring_seconds histogram\n";
   scoring_.Write(&out, "leadgate_scoring_seconds", "");

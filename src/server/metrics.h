@@ -31,6 +31,9 @@ class Metrics {
   void Request(const std::string& route, int status, double seconds);
   void Ingested(int64_t stored, int64_t duplicates, int64_t rejected);
   void Scoring(double seconds);
+  // A webhook attempt: delivered (2xx) or not; gave_up: it was the last.
+  void Webhook(bool delivered, bool gave_up, double seconds);
+  void MqlsEntered(int64_t n);  // leads that entered mql (the engine's emit listener)
   // The exposition; `mqls` is the number of leads in stage mql now.
   std::string Text(int64_t mqls) const;
 
@@ -40,6 +43,8 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   Histogram scoring_;
   uint64_t stored_ = 0, duplicates_ = 0, rejected_ = 0;
+  uint64_t wh_delivered_ = 0, wh_retried_ = 0, wh_failed_ = 0, mqls_entered_ = 0;
+  Histogram webhook_;
 };
 
 }  // namespace leadgate::server

@@ -24,6 +24,7 @@
 #include "app/engine.h"
 #include "server/api.h"
 #include "server/sla_timer.h"
+#include "server/webhook_delivery.h"
 
 namespace leadgate::server {
 namespace {
@@ -221,6 +222,22 @@ int Serve(const ServerOptions& opts) {
   Metrics metrics;
   Api api(**engine, metrics, ApiLimits{opts.max_inflated_bytes});
 
+  WebhookDelivery delivery(opts, metrics,
+                           [](const char* level, const char* msg, const std::string& fields) {
+                             Json l = LogLine(level, msg);
+                             Json f = Json::parse(fields, nullptr, false);
+                             if (f.is_object()) l.update(f, true);
+                             Log(l);
+                           });
+  if (std::string why; !delivery.Start(&why)) {
+    std::cerr << "leadgate: webhook delivery: " << why << "\n";
+    return 1;
+  }
+  (*engine)->SetEmitListener([&](int64_t mqls, int64_t queued) {
+    if (mqls) metrics.MqlsEntered(mqls);
+    if (queued) delivery.Wake();
+  });
+
   asio::io_context net(1), work(1);
   auto guard = asio::make_work_guard(work);
   std::thread engine_thread([&] { work.run(); });
@@ -278,6 +295,7 @@ int Serve(const ServerOptions& opts) {
   asio::post(work, [&] { sla_timer.Stop(); });
   guard.reset();
   engine_thread.join();
+  delivery.Stop();
   engine.value().reset();
   Log(LogLine("info", "stopped"));
   return 0;

@@ -16,6 +16,14 @@ struct ServerOptions {
   size_t max_header_bytes = 16 << 10;
   int timeout_seconds = 30;  // to read a request / write a response
   bool quiet = false;        // no request log lines
+  // Webhook delivery (docs/webhooks.md): the first retry waits about
+  // retry_base_ms (doubling, with jitter, at most an hour); a delivery is
+  // failed after max_attempts; each request may take timeout_ms; the outbox
+  // is polled every poll_ms for rows other processes wrote.
+  int webhook_retry_base_ms = 5000;
+  int webhook_max_attempts = 10;
+  int webhook_timeout_ms = 10000;
+  int webhook_poll_ms = 200;
 };
 
 // Serves until SIGTERM or SIGINT: then stops accepting, finishes the

@@ -80,6 +80,20 @@ CREATE TABLE sla_breaches(lead_id TEXT NOT NULL, mql_at INTEGER NOT NULL, due IN
   PRIMARY KEY(lead_id, mql_at)) WITHOUT ROWID;
 INSERT OR IGNORE INTO dirty SELECT id FROM leads;
 )SQL",
+    // 5: webhook subscriptions and the durable outbox (src/app/outbox.cc,
+    // docs/webhooks.md). IF NOT EXISTS so the entry can move to another number.
+    R"SQL(
+CREATE TABLE IF NOT EXISTS webhooks(id TEXT PRIMARY KEY, url TEXT NOT NULL,
+  events TEXT NOT NULL, format TEXT NOT NULL, secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL, removed_at INTEGER);
+CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY, webhook_id TEXT NOT NULL,
+  event_id TEXT NOT NULL, type TEXT NOT NULL, lead_id TEXT NOT NULL, at INTEGER NOT NULL,
+  body TEXT NOT NULL, created_at INTEGER NOT NULL, state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_status INTEGER,
+  last_error TEXT, done_at INTEGER);
+CREATE INDEX IF NOT EXISTS outbox_owed ON outbox(next_at, id) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox(state, id);
+)SQL",
 };
 
 constexpr const char* kLeadIndexes =
@@ -177,6 +191,9 @@ constexpr const char* kActionCols =
     "seq, lead_id, action, by_user, role, ts, reason, channel, budget, authority, need, "
     "timeline, current_solution, to_user, team";
 
+// Cached statements are rewound with tryReset(), not reset(): reset() throws
+// the previous step's error again, so one failed statement (a rolled-back
+// refresh) would fail the next, good, use of it too.
 template <typename F>
 Status Guard(F&& f) {
   try {
@@ -419,17 +436,17 @@ Result<Store::AppendResult> Store::AppendBatch(const EventBatch& batch,
       bool stored = repeat;
       if (!repeat) {
         auto& ins = *insert_msg_;
-        ins.reset();
+        ins.tryReset();
         ins.bind(1, static_cast<int64_t>(it.hash));
         ins.bindNoCopy(2, lead);
         if (ins.exec() == 0) {
           // The hash is taken: by this messageId (stored earlier), or a collision.
           auto& f = *find_msg_;
-          f.reset();
+          f.tryReset();
           f.bind(1, static_cast<int64_t>(it.hash));
           if (f.executeStep()) {
             std::string holder = f.getColumn(0).getString();
-            f.reset();
+            f.tryReset();
             auto found = ids_of.find(holder);
             if (found == ids_of.end()) {
               std::vector<std::string> ids;
@@ -440,7 +457,7 @@ Result<Store::AppendResult> Store::AppendBatch(const EventBatch& batch,
           }
           if (!stored) {
             auto& c = *insert_collision_;
-            c.reset();
+            c.tryReset();
             c.bind(1, std::string(mid));
             c.bindNoCopy(2, lead);
             stored = c.exec() == 0;
@@ -482,7 +499,7 @@ Result<Store::AppendResult> Store::AppendBatch(const EventBatch& batch,
       if (n == 0) continue;
       const std::string& lead = batch.leads()[c.lead];
       auto& q = *insert_chunk_;
-      q.reset();
+      q.tryReset();
       q.bindNoCopy(1, lead);
       q.bind(2, ++seq);
       q.bind(3, n);
@@ -555,7 +572,7 @@ Status Store::MarkDirty(const std::string& lead_id) {
       mark_dirty_ =
           std::make_unique<SQLite::Statement>(*db_, "INSERT OR IGNORE INTO dirty VALUES(?)");
     }
-    mark_dirty_->reset();
+    mark_dirty_->tryReset();
     mark_dirty_->bindNoCopy(1, lead_id);
     mark_dirty_->exec();
     return Status::Ok();
@@ -578,7 +595,7 @@ Status Store::LoadLead(const std::string& id, std::vector<Event>* events,
           *db_, "SELECT n, data FROM chunks WHERE lead_id = ? ORDER BY seq");
     }
     auto& q = *lead_chunks_;
-    q.reset();
+    q.tryReset();
     q.bind(1, id);
     size_t first = events->size();
     while (q.executeStep()) {
@@ -587,11 +604,11 @@ Status Store::LoadLead(const std::string& id, std::vector<Event>* events,
                                                static_cast<size_t>(blob.getBytes())),
                               q.getColumn(0).getInt64(), id, events);
       if (!s.ok()) {
-        q.reset();
+        q.tryReset();
         return s;
       }
     }
-    q.reset();
+    q.tryReset();
     SortEvents(events, first);
     if (!actions) return Status::Ok();
     SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
@@ -696,7 +713,7 @@ Result<std::vector<std::string>> Store::SplitLeads(int parts) {
     const int k = 256;
     for (int i = 0; i < k; ++i) {
       uint64_t h = static_cast<uint64_t>(i) * (UINT64_MAX / k);
-      q.reset();
+      q.tryReset();
       q.bind(1, static_cast<int64_t>(h));
       if (q.executeStep()) sample.push_back(q.getColumn(0).getString());
     }
@@ -725,7 +742,7 @@ Status Store::ClearDirty(const std::string& lead_id) {
       clear_dirty_ =
           std::make_unique<SQLite::Statement>(*db_, "DELETE FROM dirty WHERE lead_id = ?");
     }
-    clear_dirty_->reset();
+    clear_dirty_->tryReset();
     clear_dirty_->bind(1, lead_id);
     clear_dirty_->exec();
     return Status::Ok();
@@ -757,7 +774,7 @@ Status Store::SaveProjection(const LeadState& s, double eng_key, const std::stri
           *db_, "INSERT INTO history VALUES(?,?,?,?,?,?,?,?,?,?)");
     }
     SQLite::Statement& q = *save_lead_;
-    q.reset();
+    q.tryReset();
     q.bind(1, s.id);
     q.bind(2, StageName(s.stage));
     q.bind(3, IsOpen(s.stage) ? 1 : 0);
@@ -774,14 +791,14 @@ Status Store::SaveProjection(const LeadState& s, double eng_key, const std::stri
     q.exec();
     if (!fresh) {
       SQLite::Statement& d = *delete_history_;
-      d.reset();
+      d.tryReset();
       d.bind(1, s.id);
       d.exec();
     }
     SQLite::Statement& h = *insert_history_;
     for (size_t i = 0; i < s.history.size(); ++i) {
       const HistoryEntry& e = s.history[i];
-      h.reset();
+      h.tryReset();
       h.bind(1, s.id);
       h.bind(2, static_cast<int64_t>(i));
       h.bind(3, static_cast<int64_t>(e.at));
@@ -889,7 +906,7 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
         // one of the last n (ties on the timestamp need a look at the ids).
         if (h.max_ts < keys[static_cast<size_t>(n - 1)].ts) break;
       }
-      q.reset();
+      q.tryReset();
       q.bind(1, id);
       q.bind(2, h.seq);
       if (!q.executeStep()) continue;
@@ -929,10 +946,10 @@ Result<std::string> Store::LeadWho(const std::string& id) {
       lead_who_ = std::make_unique<SQLite::Statement>(*db_, "SELECT who FROM leads WHERE id = ?");
     }
     auto& q = *lead_who_;
-    q.reset();
+    q.tryReset();
     q.bind(1, id);
     if (q.executeStep()) who = q.getColumn(0).getString();
-    q.reset();
+    q.tryReset();
     return Status::Ok();
   });
   if (!st.ok()) return st;
