@@ -273,10 +273,38 @@ Result<std::vector<PlaybookVersion>> Store::Playbooks() {
   return out;
 }
 
+SQLite::Statement& Store::Cached(const char* sql) {
+  for (auto& [k, q] : cached_) {
+    if (k == sql) {
+      q->reset();
+      q->clearBindings();
+      return *q;
+    }
+  }
+  cached_.emplace_back(sql, std::make_unique<SQLite::Statement>(*db_, sql));
+  return *cached_.back().second;
+}
+
+namespace {
+// Resets a cached statement when done, so it holds no read snapshot.
+struct ResetOnExit {
+  SQLite::Statement& q;
+  ~ResetOnExit() {
+    try {
+      q.reset();
+    } catch (...) {
+    }
+  }
+};
+}  // namespace
+
 Result<int64_t> Store::PlaybookCount() {
   int64_t n = 0;
   Status st = Guard([&] {
-    n = db_->execAndGet("SELECT count(*) FROM playbooks").getInt64();
+    auto& q = Cached("SELECT count(*) FROM playbooks");
+    ResetOnExit r{q};
+    q.executeStep();
+    n = q.getColumn(0).getInt64();
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -311,7 +339,8 @@ Status Store::AddUser(const std::string& name, Role role) {
 Result<std::optional<UserRecord>> Store::GetUser(const std::string& name) {
   std::optional<UserRecord> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_, "SELECT name, role FROM users WHERE name = ?");
+    auto& q = Cached("SELECT name, role FROM users WHERE name = ?");
+    ResetOnExit r{q};
     q.bind(1, name);
     if (q.executeStep()) {
       out = UserRecord{q.getColumn(0).getString(),
@@ -481,6 +510,7 @@ Result<Store::AppendResult> Store::AppendBatch(const EventBatch& batch,
                         "value = excluded.value");
     q.bind(1, seq);
     q.exec();
+    out.duplicate = std::move(dup);
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -709,7 +739,10 @@ Status Store::ClearDirty(const std::string& lead_id) {
 Result<int64_t> Store::DirtyCount() {
   int64_t n = 0;
   Status st = Guard([&] {
-    n = db_->execAndGet("SELECT count(*) FROM dirty").getInt64();
+    auto& q = Cached("SELECT count(*) FROM dirty");
+    ResetOnExit r{q};
+    q.executeStep();
+    n = q.getColumn(0).getInt64();
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -1035,9 +1068,11 @@ Result<std::vector<std::string>> Store::AllLeadIds() {
 Result<Micros> Store::MaxPointTime() {
   Micros t = INT64_MIN;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_point'");
+    auto& q = Cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_point'");
+    ResetOnExit rq{q};
     if (q.executeStep()) t = q.getColumn(0).getInt64();
-    SQLite::Statement p(*db_, "SELECT max(applied_at) FROM playbooks");
+    auto& p = Cached("SELECT max(applied_at) FROM playbooks");
+    ResetOnExit rp{p};
     if (p.executeStep() && !p.getColumn(0).isNull())
       t = std::max<Micros>(t, p.getColumn(0).getInt64());
     return Status::Ok();
@@ -1130,9 +1165,9 @@ KeyRecord ReadKey(SQLite::Statement& q) {
 Result<std::optional<KeyRecord>> Store::GetKey(const std::string& id) {
   std::optional<KeyRecord> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_,
-                        "SELECT id, user, hash, ingest_only, created_at, revoked_at FROM keys "
-                        "WHERE id = ?");
+    auto& q =
+        Cached("SELECT id, user, hash, ingest_only, created_at, revoked_at FROM keys WHERE id = ?");
+    ResetOnExit r{q};
     q.bind(1, id);
     if (q.executeStep()) out = ReadKey(q);
     return Status::Ok();
