@@ -598,8 +598,10 @@ Status Store::LoadLead(const std::string& id, std::vector<Event>* events,
     q.reset();
     SortEvents(events, first);
     if (!actions) return Status::Ok();
-    SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
-                                  " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
+    static const std::string kActionsSql =
+        std::string("SELECT ") + kActionCols + " FROM actions WHERE lead_id = ? ORDER BY ts, seq";
+    auto& a = Cached(kActionsSql.c_str());
+    ResetOnExit ra{a};
     a.bind(1, id);
     while (a.executeStep()) actions->push_back(ReadAction(a));
     return Status::Ok();
@@ -808,15 +810,18 @@ Status Store::SaveProjection(const LeadState& s, double eng_key, const std::stri
 Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string& id) {
   std::optional<StoredLead> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kLeadColsBeforeState + "state" +
-                                  kLeadColsAfterState + " FROM leads WHERE id = ?");
+    static const std::string kSql = std::string("SELECT ") + kLeadColsBeforeState + "state" +
+                                    kLeadColsAfterState + " FROM leads WHERE id = ?";
+    auto& q = Cached(kSql.c_str());
+    ResetOnExit rq{q};
     q.bind(1, id);
     if (!q.executeStep()) return Status::Ok();
     StoredLead l;
     ReadStoredLead(q, &l);
-    SQLite::Statement h(*db_,
-                        "SELECT at, from_stage, to_stage, by_user, reason, rule, exception, "
-                        "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
+    auto& h = Cached(
+        "SELECT at, from_stage, to_stage, by_user, reason, rule, exception, "
+        "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
+    ResetOnExit rh{h};
     h.bind(1, id);
     while (h.executeStep()) {
       l.history.push_back(ReadHistory(h, 0));
@@ -862,7 +867,8 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
   return Guard([&] {
     // The chunks' headers newest-first by their latest event, then only the
     // chunks that can hold one of the last n events (read by key).
-    SQLite::Statement heads(*db_, "SELECT seq, max_ts, n FROM chunks WHERE lead_id = ?");
+    auto& heads = Cached("SELECT seq, max_ts, n FROM chunks WHERE lead_id = ?");
+    ResetOnExit rheads{heads};
     heads.bind(1, id);
     struct Head {
       int64_t seq;
@@ -876,7 +882,8 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
     }
     std::sort(hs.begin(), hs.end(),
               [](const Head& a, const Head& b) { return a.max_ts > b.max_ts; });
-    SQLite::Statement q(*db_, "SELECT data FROM chunks WHERE lead_id = ? AND seq = ?");
+    auto& q = Cached("SELECT data FROM chunks WHERE lead_id = ? AND seq = ?");
+    ResetOnExit rq{q};
     // Keys (ts, messageId) of every event in the chunks read, without decoding.
     struct Key {
       Micros ts;
