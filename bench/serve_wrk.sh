@@ -6,8 +6,9 @@
 # server's CPU seconds (user+system) per phase, so a run on a shared machine
 # can be judged. Usage:
 #   bench/serve_wrk.sh [SECONDS] [CONNECTIONS]     (defaults 10 and 64)
-# Env: THREADS (server network threads, default 1), LEADS, PER (default 500),
-#      RATE (lead reads/s, default 10000), LOG=1 (request logs to a file).
+# Env: THREADS (server network threads, default 1), PER (default 500),
+#      RATE (lead reads/s, default 10000), LOG=1 (request logs to a file),
+#      PHASES (default "track batch read").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/leadgate
@@ -16,6 +17,7 @@ CONN=${2:-64}
 THREADS=${THREADS:-1}
 PER=${PER:-500}
 RATE=${RATE:-10000}
+PHASES=${PHASES:-track batch read}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 2; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/lg-wrk.XXXXXX")
 PID=
@@ -52,9 +54,9 @@ phase() {  # NAME, then wrk arguments
     "server CPU $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b - a}') s;" \
     "load average $(cut -d' ' -f1 /proc/loadavg)"
 }
-phase "single-event POST /v1/track, $CONN connections" -t1 -c"$CONN" -d"${DUR}s" --latency -s bench/wrk/track.lua
-phase "POST /v1/batch of $PER events, 8 connections" -t1 -c8 -d"${DUR}s" --latency -s bench/wrk/batch.lua
-if [ -x build/lead_read_load ]; then
+[[ $PHASES == *track* ]] && phase "single-event POST /v1/track, $CONN connections" -t1 -c"$CONN" -d"${DUR}s" --latency -s bench/wrk/track.lua
+[[ $PHASES == *batch* ]] && phase "POST /v1/batch of $PER events, 8 connections" -t1 -c8 -d"${DUR}s" --latency -s bench/wrk/batch.lua
+if [[ $PHASES == *read* ]] && [ -x build/lead_read_load ]; then
   # The leads read: R-0 .. R-1999, 10 events each, posted first.
   for b in $(seq 0 39); do
     python3 -c "
