@@ -625,21 +625,21 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
   res.key_id = p.key_id;
 
   std::string body_cache;
-  bool body_done = false;
+  const std::string* body_ptr = nullptr;  // the body as sent, or body_cache (inflated)
   auto body = [&]() -> const std::string& {
-    if (!body_done) {
+    if (!body_ptr) {
       const std::string enc = Lower(Trim(req.content_encoding));
       if (enc.empty() || enc == "identity") {
-        body_cache = req.body;
+        body_ptr = &req.body;
       } else if (enc == "gzip" || enc == "x-gzip") {
         body_cache = Inflate(req.body, limits_.max_inflated_bytes);
+        body_ptr = &body_cache;
       } else {
         Fail(415, "unsupported_encoding",
              "Content-Encoding '" + req.content_encoding + "' is not supported (use gzip)");
       }
-      body_done = true;
     }
-    return body_cache;
+    return *body_ptr;
   };
   const Micros now = NowMicros();
 
