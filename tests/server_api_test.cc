@@ -181,7 +181,7 @@ TEST_F(ServerApi, BatchWithBasicWriteKeyStoresAndReportsPerEvent) {
                    {"timestamp", ts},
                    {"messageId", "m-9-5"}},
                   {{"type", "track"},
-                   {"userId", "L-9"},
+                   {"userId", "L-7"},
                    {"event", "webinar_attended"},
                    {"timestamp", ts},
                    {"messageId", "m-9-1"}},
@@ -196,6 +196,7 @@ TEST_F(ServerApi, BatchWithBasicWriteKeyStoresAndReportsPerEvent) {
   EXPECT_EQ(mj["stored"], 1);
   EXPECT_EQ(mj["duplicates"], 2);
   EXPECT_EQ(mj["rejected"], 1);
+  EXPECT_EQ(mj["leads_updated"], 1);  // L-9; nothing was stored for L-7
   EXPECT_EQ(mj["events"][0]["status"], "stored");
   EXPECT_EQ(mj["events"][1]["status"], "duplicate");
   EXPECT_EQ(mj["events"][2]["status"], "duplicate");

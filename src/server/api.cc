@@ -476,9 +476,6 @@ void Api::CommitIngest(const std::vector<IngestJob*>& jobs, const std::function<
   for (IngestJob* j : jobs) n += j->events.size();
   all.reserve(n);
   for (IngestJob* j : jobs) {
-    std::set<std::string_view> leads;
-    for (const Event& e : j->events) leads.insert(e.lead_id);
-    j->leads_updated = static_cast<int64_t>(leads.size());
     for (Event& e : j->events) all.push_back(std::move(e));
   }
   IngestReport rep;
@@ -495,6 +492,11 @@ void Api::CommitIngest(const std::vector<IngestJob*>& jobs, const std::function<
                             dup.begin() + static_cast<std::ptrdiff_t>(at + k));
       else
         j->duplicate.assign(k, 0);
+      std::set<std::string_view> leads;  // the leads this request stored events for
+      for (size_t i = 0; i < k; ++i) {
+        if (!j->duplicate[i]) leads.insert(all[at + i].lead_id);
+      }
+      j->leads_updated = static_cast<int64_t>(leads.size());
       at += k;
     }
     answered = true;
