@@ -153,7 +153,7 @@ TEST_F(ServerApi, BatchWithBasicWriteKeyStoresAndReportsPerEvent) {
   Json j = r.Json();
   EXPECT_EQ(j["stored"], 2);
   EXPECT_EQ(j["rejected"], 2);
-  EXPECT_EQ(j["events"][0]["status"], "accepted");
+  EXPECT_EQ(j["events"][0]["status"], "stored");
   EXPECT_EQ(j["events"][0]["messageId"], "m-9-1");
   EXPECT_EQ(j["events"][2]["status"], "rejected");
   EXPECT_NE(j["events"][2]["reason"].get<std::string>().find("event"), std::string::npos);
@@ -162,6 +162,49 @@ TEST_F(ServerApi, BatchWithBasicWriteKeyStoresAndReportsPerEvent) {
   HttpResult again = Call("POST", "/v1/batch", "/v1/batch", "ingest", batch.dump());
   EXPECT_EQ(again.Json()["stored"], 0);
   EXPECT_EQ(again.Json()["duplicates"], 2);
+  EXPECT_EQ(again.Json()["events"][0]["status"], "duplicate");
+  EXPECT_EQ(again.Json()["events"][0]["messageId"], "m-9-1");
+  EXPECT_EQ(again.Json()["events"][1]["status"], "duplicate");
+  EXPECT_EQ(again.Json()["events"][2]["status"], "rejected");
+  EXPECT_NE(again.Json()["events"][2]["reason"].get<std::string>().find("'event'"),
+            std::string::npos);
+  // Per event within one batch: new, repeated in the batch, already stored.
+  Json mixed = {{"batch",
+                 {{{"type", "track"},
+                   {"userId", "L-9"},
+                   {"event", "email_replied"},
+                   {"timestamp", ts},
+                   {"messageId", "m-9-5"}},
+                  {{"type", "track"},
+                   {"userId", "L-9"},
+                   {"event", "email_replied"},
+                   {"timestamp", ts},
+                   {"messageId", "m-9-5"}},
+                  {{"type", "track"},
+                   {"userId", "L-7"},
+                   {"event", "webinar_attended"},
+                   {"timestamp", ts},
+                   {"messageId", "m-9-1"}},
+                  {{"type", "track"},
+                   {"userId", "L-9"},
+                   {"event", "x"},
+                   {"timestamp", "yesterday"},
+                   {"messageId", "m-9-6"}}}}};
+  HttpResult mx = Call("POST", "/v1/batch", "/v1/batch", "ingest", mixed.dump());
+  ASSERT_EQ(mx.status, 200) << mx.body;
+  Json mj = mx.Json();
+  EXPECT_EQ(mj["stored"], 1);
+  EXPECT_EQ(mj["duplicates"], 2);
+  EXPECT_EQ(mj["rejected"], 1);
+  EXPECT_EQ(mj["leads_updated"], 1);  // L-9; nothing was stored for L-7
+  EXPECT_EQ(mj["events"][0]["status"], "stored");
+  EXPECT_EQ(mj["events"][1]["status"], "duplicate");
+  EXPECT_EQ(mj["events"][2]["status"], "duplicate");
+  EXPECT_EQ(mj["events"][3]["status"], "rejected");
+  EXPECT_EQ(mj["events"][3]["index"], 3);
+  EXPECT_EQ(mj["events"][3]["messageId"], "m-9-6");
+  EXPECT_NE(mj["events"][3]["reason"].get<std::string>().find("timestamp"), std::string::npos)
+      << mj["events"][3]["reason"];
   // Gzip body.
   Json one = {{"batch",
                {{{"type", "page"},
@@ -175,7 +218,7 @@ TEST_F(ServerApi, BatchWithBasicWriteKeyStoresAndReportsPerEvent) {
   EXPECT_EQ(gz.Json()["stored"], 1);
   HttpResult show = Call("GET", "/v1/leads/{id}", "/v1/leads/L-9", "manager");
   ASSERT_EQ(show.status, 200);
-  EXPECT_EQ(show.Json()["events"], 3);
+  EXPECT_EQ(show.Json()["events"], 4);
   EXPECT_EQ(show.Json()["traits"]["job_title"], "CFO");
 }
 

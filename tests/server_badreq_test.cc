@@ -87,6 +87,43 @@ TEST(ServerBadRequests, CorpusIsAnswered4xxAndTheServerStaysHealthy) {
     add("event " + k + "=" + v, "POST", "/v1/batch", R"({"batch":[)" + e.dump() + "]}");
     add("track " + k + "=" + v, "POST", "/v1/track", e.dump());
   }
+  for (const char* kind : {"identify", "page"}) {
+    for (const auto& [k, v] : bad_fields) {
+      if (k == "event" || k == "type") continue;
+      if (k == "properties" && std::string(kind) == "identify") continue;  // traits are read
+      Json e = Json::parse(good_event);
+      e.erase("type");
+      e.erase("event");
+      e[k] = Json::parse(v);
+      add(std::string(kind) + " " + k + "=" + v, "POST", std::string("/v1/") + kind, e.dump());
+    }
+  }
+  // Bad ?at= on every endpoint that takes it.
+  for (const std::string at :
+       {"never", "2026-13-01", "2026-01-32", "2026-01-01T25:00:00Z", "12:00", "%20", "1e9",
+        "2026-01-01T10:00:00Zjunk", "", "2026-01-01T10:00:00%2B99:00", "%ff%fe"}) {
+    for (const std::string base : {"/v1/leads/L-1", "/v1/queue", "/v1/sla"})
+      add("GET " + base + "?at=" + at, "GET", base + "?at=" + at, "");
+  }
+  // Bad Content-Encoding values.
+  for (const std::string enc : {"deflate", "gzip, br", "compress", "zstd", "gzip;q=1", ""}) {
+    add("Content-Encoding " + enc, "POST", "/v1/batch", good_batch, {{"Content-Encoding", enc}});
+  }
+  // More bad paths.
+  for (const std::string t : {"/v1/leads/L-1/actions/touch/extra", "/v1//leads", "/%",
+                              "/v1/leads/L-1/history", "/v1/queue/x", "/v1/keys/x/revoke",
+                              "/V1/queue", "/v1/Queue", "/openapi.yaml", "/metrics/x"}) {
+    add("GET " + t, "GET", t, "");
+  }
+  for (const auto& [m, t] :
+       std::vector<std::pair<std::string, std::string>>{{"OPTIONS", "/v1/batch"},
+                                                        {"PUT", "/v1/track"},
+                                                        {"DELETE", "/v1/leads/L-1"},
+                                                        {"POST", "/metrics"},
+                                                        {"PATCH", "/v1/playbook"},
+                                                        {"POST", "/openapi.json"}}) {
+    add(m + " " + t, m, t, "");
+  }
   for (const std::string f : {R"({"reason":1})", R"({"channel":[]})", R"({"at":5})",
                               R"({"at":"soon"})", R"({"budget":{}})", R"({"need":true})"}) {
     add("action " + f, "POST", "/v1/leads/L-1/actions/touch", f);
@@ -247,6 +284,15 @@ TEST(ServerBadRequests, CorpusIsAnswered4xxAndTheServerStaysHealthy) {
       "GET /healthz HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
       "GET http://example.com/healthz HTTP/1.1\r\n\r\n",
       "GET /v1/queue HTTP/1.1\r\nAuthorization: Bearer \x01\x02\r\n\r\n",
+      [] {
+        std::string many = "GET /healthz HTTP/1.1\r\n";
+        for (int i = 0; i < 2000; ++i) many += "X-H" + std::to_string(i) + ": v\r\n";
+        return many + "\r\n";
+      }(),
+      "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n",
+      "POST /v1/batch HTTP/1.1\r\n" + auth + "Content-Length: 99999999999999999999\r\n\r\n",
+      "POST /v1/batch HTTP/1.1\r\n" + auth + "Content-Length: -1\r\n\r\n",
+      "\r\n\r\n\r\n\r\nXYZ\r\n\r\n",
   };
   for (const std::string& bytes : raw) {
     HttpResult r = Raw(srv.port(), bytes);

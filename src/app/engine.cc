@@ -361,7 +361,7 @@ Status Engine::AddUser(const std::string& name, const std::string& role) {
 }
 
 Status Engine::StoreBatch(const EventBatch& batch, IngestReport* report,
-                          std::unordered_set<std::string>* touched) {
+                          std::unordered_set<std::string>* touched, std::vector<char>* duplicate) {
   if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
   if (Status s = store_->Begin(); !s.ok()) return s;
   auto r = store_->AppendBatch(batch, touched);
@@ -375,22 +375,32 @@ Status Engine::StoreBatch(const EventBatch& batch, IngestReport* report,
   report->stored += r->stored;
   report->duplicates += r->duplicates;
   for (auto& id : r->leads) touched->insert(std::move(id));
+  if (duplicate) *duplicate = std::move(r->duplicate);
   return Status::Ok();
 }
 
 Status Engine::StoreBatch(const std::vector<Event>& events, IngestReport* report,
-                          std::unordered_set<std::string>* touched) {
+                          std::unordered_set<std::string>* touched, std::vector<char>* duplicate) {
   EventBatch batch;
   for (const Event& e : events) batch.Add(e);
   batch.Finish();
-  return StoreBatch(batch, report, touched);
+  return StoreBatch(batch, report, touched, duplicate);
 }
 
-Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* report) {
+Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* report,
+                            std::vector<char>* duplicate, const std::function<void()>& durable) {
   std::unordered_set<std::string> touched;
-  if (Status s = StoreBatch(events, report, &touched); !s.ok()) return s;
+  if (Status s = StoreBatch(events, report, &touched, duplicate); !s.ok()) return s;
   report->leads_touched += static_cast<int64_t>(touched.size());
-  return RefreshDirty();
+  if (durable) durable();
+  // The events and their leads' dirty marks are synced above; the refold is
+  // derived from them, so its commit need not wait for the disk: WAL keeps
+  // commits in order, and one lost to a power cut leaves its leads dirty, to
+  // be refolded by the next refresh.
+  store_->SetSynchronous(false);
+  Status s = RefreshDirty();
+  store_->SetSynchronous(true);
+  return s;
 }
 
 Status Engine::Ingest(std::istream& in, const std::string& name, int64_t size_hint,

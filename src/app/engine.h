@@ -124,8 +124,14 @@ class Engine {
   // Ingests JSONL from `in`; `name` is used in error messages.
   Status Ingest(std::istream& in, const std::string& name, int64_t size_hint, std::ostream* rejects,
                 ProgressSink* progress, IngestReport* report);
-  // Ingests already-parsed events (HTTP, tests); durable on return.
-  Status IngestEvents(const std::vector<Event>& events, IngestReport* report);
+  // Ingests already-parsed events (HTTP, tests) in one transaction; durable
+  // on return. `duplicate` (optional) gets one flag per event: 1 = that
+  // messageId was already stored (or came earlier in `events`), not stored
+  // again. `durable` (optional) is called as soon as the events are committed
+  // to disk, before the touched leads are refolded (the server answers then).
+  Status IngestEvents(const std::vector<Event>& events, IngestReport* report,
+                      std::vector<char>* duplicate = nullptr,
+                      const std::function<void()>& durable = nullptr);
   Status ImportLeads(const std::string& path, const std::string& id_column,
                      std::optional<Micros> at, std::ostream* rejects, IngestReport* report);
   Result<LeadState> Act(const ActRequest& req);
@@ -211,10 +217,13 @@ class Engine {
                      int64_t* version);
   Status FoldAndSave(bool all, int64_t* count);
   // Stores one batch durably (its own transaction); adds the leads it touched.
+
   Status StoreBatch(const std::vector<Event>& events, IngestReport* report,
-                    std::unordered_set<std::string>* touched);
+                    std::unordered_set<std::string>* touched,
+                    std::vector<char>* duplicate = nullptr);
   Status StoreBatch(const EventBatch& batch, IngestReport* report,
-                    std::unordered_set<std::string>* touched);
+                    std::unordered_set<std::string>* touched,
+                    std::vector<char>* duplicate = nullptr);
   // Whether the projections are the state as of `at` up to decay.
   Result<bool> ProjectionsCurrentAt(Micros at);
   Status Save(const LeadState& s);

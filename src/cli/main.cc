@@ -91,7 +91,9 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(true);
   std::string db = "leadgate.db";
-  app.add_option("--db", db, "the store (an SQLite file)")->capture_default_str();
+  app.add_option("--db", db, "the store (an SQLite file)")
+      ->envname("LEADGATE_DB")
+      ->capture_default_str();
   int rc = 0;
 
   // init
@@ -551,6 +553,17 @@ int Main(int argc, char** argv) {
                    "seconds to read a request or write a response")
       ->envname("LEADGATE_TIMEOUT")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_option("--max-header", sopts.max_header_bytes, "largest request header, in bytes")
+      ->envname("LEADGATE_MAX_HEADER")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--threads", sopts.threads,
+                   "network threads (each parses requests and answers lead reads on its own "
+                   "read-only store connection)")
+      ->envname("LEADGATE_THREADS")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   serve->add_flag("--quiet", sopts.quiet, "no request log lines on stderr")
       ->envname("LEADGATE_QUIET");

@@ -1,5 +1,6 @@
 #include "server/api.h"
 
+#include <simdjson.h>
 #include <sodium.h>
 #include <zlib.h>
 
@@ -350,18 +351,220 @@ ApiResponse JsonResponse(int status, const Json& j) {
   return r;
 }
 
+const char* DomType(simdjson::dom::element e) {
+  using T = simdjson::dom::element_type;
+  switch (e.type()) {
+    case T::NULL_VALUE:
+      return "null";
+    case T::BOOL:
+      return "a boolean";
+    case T::STRING:
+      return "a string";
+    case T::ARRAY:
+      return "an array";
+    case T::OBJECT:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+// One event of an ingest request: valid ones go to job->events.
+void AddIngestItem(simdjson::dom::element e, const std::string& kind, IngestJob* job) {
+  IngestJob::Item& item = job->items.emplace_back();
+  simdjson::dom::object obj;
+  if (e.get_object().get(obj)) {
+    item.reason = std::string("an event must be a JSON object, not ") + DomType(e);
+  } else {
+    std::string_view mid;
+    if (!obj["messageId"].get_string().get(mid)) item.message_id = std::string(mid);
+    std::string text = simdjson::minify(obj);
+    if (kind != "batch") {
+      simdjson::dom::element type;
+      if (obj["type"].get(type)) {
+        text.insert(1, "\"type\":\"" + kind + (obj.size() ? "\"," : "\""));
+      } else if (std::string_view tv; type.get_string().get(tv) || tv != kind) {
+        item.reason = "'type' must be \"" + kind + "\" on /v1/" + kind;
+      }
+    }
+    if (item.reason.empty()) {
+      Event ev;
+      Status st = ParseEvent(text, &ev, true);
+      if (st.ok()) {
+        item.message_id = ev.message_id;
+        job->events.push_back(std::move(ev));
+      } else {
+        item.reason = st.message();
+      }
+    }
+  }
+  if (!item.reason.empty()) ++job->rejected;
+}
+
+// Parses an ingest body (`kind`: batch, track, identify or page) into `job`.
+// Body-level faults are thrown (4xx); per-event ones are recorded per item.
+void ParseIngest(const std::string& body, const std::string& kind, IngestJob* job) {
+  if (body.empty()) Fail(400, "bad_json", "the request needs a JSON body");
+  CheckDepth(body);
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body).get(root)) {
+    ParseJson(body);  // throws nlohmann's message, which says where
+    Fail(400, "bad_json", "the body is not valid JSON");
+  }
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj))
+    Fail(400, "bad_request", std::string("the body must be a JSON object, not ") + DomType(root));
+  if (kind != "batch") return AddIngestItem(root, kind, job);
+  for (auto field : obj) {
+    const std::string_view k = field.key;
+    if (k != "batch" && k != "context" && k != "integrations" && k != "sentAt" && k != "writeKey" &&
+        k != "metadata")
+      Fail(400, "unknown_field", "unknown field '" + std::string(k) + "'");
+  }
+  simdjson::dom::element batch;
+  if (obj["batch"].get(batch)) Fail(400, "bad_request", "missing field 'batch'");
+  simdjson::dom::array arr;
+  if (batch.get_array().get(arr))
+    Fail(400, "bad_type", std::string("'batch' must be an array, not ") + DomType(batch));
+  if (arr.size() == 0) Fail(400, "bad_request", "'batch' holds no events");
+  if (arr.size() > 100000) Fail(413, "too_large", "a batch holds at most 100,000 events");
+  job->items.reserve(arr.size());
+  job->events.reserve(arr.size());
+  for (simdjson::dom::element e : arr) AddIngestItem(e, kind, job);
+}
+
+int StatusHttp(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kUsage:
+      return 400;
+    case StatusCode::kInvalidInput:
+      return 422;
+    case StatusCode::kRefused:
+      return 409;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kForbidden:
+      return 403;
+    default:
+      return 500;
+  }
+}
+
 }  // namespace
 
 ApiResponse ErrorResponse(int status, const std::string& code, const std::string& message) {
   return JsonResponse(status, Json{{"error", code}, {"message", message}});
 }
 
-ApiResponse Api::Handle(const ApiRequest& req) {
-  ApiResponse res;
+bool Api::ForReader(const ApiRequest& req) {
+  const std::string_view t(req.target);
+  const std::string_view path = t.substr(0, t.find('?'));
+  if (req.method == "GET") {
+    constexpr std::string_view kLeads = "/v1/leads/";
+    if (path.substr(0, kLeads.size()) != kLeads) return false;
+    const std::string_view id = path.substr(kLeads.size());
+    return !id.empty() && id.find('/') == std::string_view::npos;
+  }
+  return req.method == "POST" && (path == "/v1/batch" || path == "/v1/track" ||
+                                  path == "/v1/identify" || path == "/v1/page");
+}
+
+void Api::CommitIngest(const std::vector<IngestJob*>& jobs, const std::function<void()>& durable) {
+  std::vector<Event> all;
+  size_t n = 0;
+  for (IngestJob* j : jobs) n += j->events.size();
+  all.reserve(n);
+  for (IngestJob* j : jobs) {
+    for (Event& e : j->events) all.push_back(std::move(e));
+  }
+  IngestReport rep;
+  std::vector<char> dup;
+  bool answered = false;
+  // Sets every job's outcome; then the answers may go out.
+  auto settle = [&](const Status& st) {
+    size_t at = 0;
+    for (IngestJob* j : jobs) {
+      j->status = st;
+      const size_t k = j->events.size();
+      if (st.ok() && dup.size() >= at + k)
+        j->duplicate.assign(dup.begin() + static_cast<std::ptrdiff_t>(at),
+                            dup.begin() + static_cast<std::ptrdiff_t>(at + k));
+      else
+        j->duplicate.assign(k, 0);
+      std::set<std::string_view> leads;  // the leads this request stored events for
+      for (size_t i = 0; i < k; ++i) {
+        if (!j->duplicate[i]) leads.insert(all[at + i].lead_id);
+      }
+      j->leads_updated = static_cast<int64_t>(leads.size());
+      at += k;
+    }
+    answered = true;
+    if (durable) durable();
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  Status st = Status::Ok();
   try {
-    ApiResponse out = Dispatch(req, res);
+    st = engine_.IngestEvents(all, &rep, &dup, [&] { settle(Status::Ok()); });
+  } catch (const std::exception& e) {
+    st = Status::Internal(std::string("internal error: ") + e.what());
+  }
+  if (!answered) return settle(st);
+  // Stored and answered; a failed refold leaves the leads dirty for the next.
+  if (st.ok())
+    metrics_.Scoring(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+ApiResponse Api::IngestResponse(IngestJob& job, ApiResponse res) {
+  if (!job.status.ok()) {
+    ApiResponse out = ErrorResponse(StatusHttp(job.status),
+                                    StatusHttp(job.status) >= 500 ? "internal" : "invalid",
+                                    job.status.message() + " (nothing of this request was stored)");
     out.route = res.route;
     out.user = res.user;
+    out.key_id = res.key_id;
+    return out;
+  }
+  int64_t stored = 0, duplicates = 0;
+  Json results = Json::array();
+  size_t v = 0;
+  for (size_t i = 0; i < job.items.size(); ++i) {
+    const IngestJob::Item& it = job.items[i];
+    Json r{{"index", i}};
+    if (!it.message_id.empty() || it.reason.empty()) r["messageId"] = it.message_id;
+    if (it.reason.empty()) {
+      const bool dup = v < job.duplicate.size() && job.duplicate[v];
+      ++v;
+      r["status"] = dup ? "duplicate" : "stored";
+      ++(dup ? duplicates : stored);
+    } else {
+      r["status"] = "rejected";
+      r["reason"] = it.reason;
+    }
+    results.push_back(std::move(r));
+  }
+  if (stored == 0) job.leads_updated = 0;
+  metrics_.Ingested(stored, duplicates, job.rejected);
+  Json out{{"stored", stored},
+           {"duplicates", duplicates},
+           {"rejected", job.rejected},
+           {"leads_updated", job.leads_updated},
+           {"events", std::move(results)}};
+  ApiResponse r =
+      JsonResponse(job.rejected == static_cast<int64_t>(job.items.size()) ? 422 : 200, out);
+  r.route = res.route;
+  r.user = res.user;
+  r.key_id = res.key_id;
+  return r;
+}
+
+ApiResponse Api::Handle(const ApiRequest& req, IngestJob* job) {
+  ApiResponse res;
+  try {
+    ApiResponse out = Dispatch(req, res, job);
+    out.route = res.route;
+    out.user = res.user;
+    out.key_id = res.key_id;
     return out;
   } catch (const HttpError& e) {
     ApiResponse out = ErrorResponse(e.status, e.code, e.message);
@@ -369,6 +572,7 @@ ApiResponse Api::Handle(const ApiRequest& req) {
       out.headers.emplace_back("WWW-Authenticate", "Bearer, Basic realm=\"leadgate\"");
     out.route = res.route;
     out.user = res.user;
+    out.key_id = res.key_id;
     return out;
   } catch (const nlohmann::json::exception& e) {
     ApiResponse out = ErrorResponse(400, "bad_request", std::string("bad JSON value: ") + e.what());
@@ -381,7 +585,7 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   }
 }
 
-ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res) {
+ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* job) {
   const Target t = ParseTarget(req.target);
   const auto& s = t.segments;
   const std::string& m = req.method;
@@ -420,23 +624,24 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res) {
     return *a;
   }();
   res.user = p.user;
+  res.key_id = p.key_id;
 
   std::string body_cache;
-  bool body_done = false;
+  const std::string* body_ptr = nullptr;  // the body as sent, or body_cache (inflated)
   auto body = [&]() -> const std::string& {
-    if (!body_done) {
+    if (!body_ptr) {
       const std::string enc = Lower(Trim(req.content_encoding));
       if (enc.empty() || enc == "identity") {
-        body_cache = req.body;
+        body_ptr = &req.body;
       } else if (enc == "gzip" || enc == "x-gzip") {
         body_cache = Inflate(req.body, limits_.max_inflated_bytes);
+        body_ptr = &body_cache;
       } else {
         Fail(415, "unsupported_encoding",
              "Content-Encoding '" + req.content_encoding + "' is not supported (use gzip)");
       }
-      body_done = true;
     }
-    return body_cache;
+    return *body_ptr;
   };
   const Micros now = NowMicros();
 
@@ -451,69 +656,17 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res) {
            "sending events takes an ingest-only key or a marketing or admin user's key; " + p.user +
                " is " + RoleName(p.role));
     }
-    Json j = ParseJson(body());
-    std::vector<Json> items;
-    if (s[1] == "batch") {
-      CheckFields(j, {"batch", "context", "integrations", "sentAt", "writeKey", "metadata"},
-                  {"batch"});
-      if (!j["batch"].is_array())
-        Fail(400, "bad_type", std::string("'batch' must be an array, not ") + JsonType(j["batch"]));
-      if (j["batch"].empty()) Fail(400, "bad_request", "'batch' holds no events");
-      if (j["batch"].size() > 100000)
-        Fail(413, "too_large", "a batch holds at most 100,000 events");
-      for (auto& e : j["batch"]) items.push_back(std::move(e));
-    } else {
-      if (!j.is_object())
-        Fail(400, "bad_request", std::string("the body must be a JSON object, not ") + JsonType(j));
-      if (!j.contains("type")) j["type"] = s[1];
-      items.push_back(std::move(j));
+    IngestJob local;
+    IngestJob& jb = job ? *job : local;
+    ParseIngest(body(), s[1], &jb);
+    if (jb.events.empty()) return IngestResponse(jb, res);
+    if (job) {
+      ApiResponse pending;
+      pending.status = 0;  // the server commits it with others (group commit)
+      return pending;
     }
-    std::vector<Event> events;
-    Json results = Json::array();
-    std::vector<size_t> accepted;
-    int64_t rejected = 0;
-    for (size_t i = 0; i < items.size(); ++i) {
-      Json& e = items[i];
-      Json r{{"index", i}};
-      std::string why;
-      if (!e.is_object()) {
-        why = std::string("an event must be a JSON object, not ") + JsonType(e);
-      } else if (s[1] != "batch" && e["type"] != s[1]) {
-        why = "'type' must be \"" + s[1] + "\" on /v1/" + s[1];
-      } else {
-        Event ev;
-        Status st = ParseEvent(Dump(e), &ev, true);
-        if (st.ok()) {
-          r["messageId"] = ev.message_id;
-          r["status"] = "accepted";
-          events.push_back(std::move(ev));
-        } else {
-          why = st.message();
-        }
-      }
-      if (!why.empty()) {
-        if (e.is_object() && e.contains("messageId") && e["messageId"].is_string())
-          r["messageId"] = e["messageId"];
-        r["status"] = "rejected";
-        r["reason"] = why;
-        ++rejected;
-      }
-      results.push_back(std::move(r));
-    }
-    IngestReport rep;
-    if (!events.empty()) {
-      auto t0 = std::chrono::steady_clock::now();
-      Must(engine_.IngestEvents(events, &rep));
-      metrics_.Scoring(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    metrics_.Ingested(rep.stored, rep.duplicates, rejected);
-    Json out{{"stored", rep.stored},
-             {"duplicates", rep.duplicates},
-             {"rejected", rejected},
-             {"leads_updated", rep.leads_touched},
-             {"events", std::move(results)}};
-    return JsonResponse(events.empty() ? 422 : 200, out);
+    CommitIngest({&jb});
+    return IngestResponse(jb, res);
   }
 
   // --- leads ---
@@ -808,6 +961,16 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res) {
     ApiResponse r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_.Text(static_cast<int64_t>(mqls.size()));
+    SlaReport sla = Must(engine_.Sla(now));
+    r.body +=
+        "# HELP leadgate_sla_breaches Speed-to-lead clocks that ran out (so far, all leads).\n";
+    r.body += "# TYPE leadgate_sla_breaches gauge\n";
+    r.body += "leadgate_sla_breaches ";
+    r.body += std::to_string(sla.breaches);
+    r.body += "\n# HELP leadgate_sla_open Speed-to-lead clocks running now.\n";
+    r.body += "# TYPE leadgate_sla_open gauge\nleadgate_sla_open ";
+    r.body += std::to_string(sla.open.size());
+    r.body += "\n";
     return r;
   }
   if (is({"openapi.json"})) {

@@ -4,6 +4,7 @@
 // from its one engine thread. The network layer is in server.cc.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,24 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string route = "unmatched";  // for metrics and logs: "/v1/leads/{id}"
   std::string user;                 // who asked (logs), "" when unknown
+  std::string key_id;               // the key's public id (logs; never the secret)
+};
+
+// An ingest request parsed and authorised, waiting for its commit: the
+// server stores the events of every request waiting at once in one
+// transaction (group commit) and answers each after that commit.
+struct IngestJob {
+  struct Item {
+    std::string message_id;  // "" when the event had none readable
+    std::string reason;      // "" = valid (in `events`), else why rejected
+  };
+  std::vector<Item> items;    // one per event of the request, in order
+  std::vector<Event> events;  // the valid ones, in order
+  int64_t rejected = 0;
+  // Set by CommitIngest:
+  Status status = Status::Ok();
+  std::vector<char> duplicate;  // per valid event
+  int64_t leads_updated = 0;
 };
 
 struct ApiLimits {
@@ -37,10 +56,23 @@ class Api {
   Api(Engine& engine, Metrics& metrics, ApiLimits limits)
       : engine_(engine), metrics_(metrics), limits_(limits) {}
   // Never throws; a bad request is a 4xx with a JSON error saying what was wrong.
-  ApiResponse Handle(const ApiRequest& req);
+  // With `job`, a valid ingest request is not committed here: its events go
+  // to `*job` and the response has status 0 (commit it with CommitIngest,
+  // then answer with IngestResponse).
+  ApiResponse Handle(const ApiRequest& req, IngestJob* job = nullptr);
+  // Stores the valid events of all `jobs` in one transaction and sets each
+  // job's outcome; `durable` is called when they are on disk (before the
+  // refold; on failure, after setting the failure), once.
+  void CommitIngest(const std::vector<IngestJob*>& jobs,
+                    const std::function<void()>& durable = nullptr);
+  // The per-event answer to a committed job (`res` from Handle: route, user).
+  ApiResponse IngestResponse(IngestJob& job, ApiResponse res);
+  // Whether the request is one a read-only Api (its own store connection,
+  // not the engine thread) answers: GET /v1/leads/{id}, ingest parsing.
+  static bool ForReader(const ApiRequest& req);
 
  private:
-  ApiResponse Dispatch(const ApiRequest& req, ApiResponse& res);
+  ApiResponse Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* job);
   Engine& engine_;
   Metrics& metrics_;
   ApiLimits limits_;

@@ -2,6 +2,8 @@
 
 #include <utility>
 // (utility before Asio)
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -20,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "app/engine.h"
 #include "server/api.h"
@@ -46,14 +49,53 @@ Json LogLine(const char* level, const char* msg) {
   return Json{{"ts", FormatRfc3339(NowMicros())}, {"level", level}, {"msg", msg}};
 }
 
+// This network thread's read-only Api (its own Engine and store connection).
+thread_local Api* t_reader = nullptr;
+
+class Session;
+
+// Group commit: ingest requests parsed on the network threads wait here; the
+// engine thread takes all that are waiting, stores them in one transaction
+// and hands each back to its connection. Requests that arrive during a
+// commit form the next group.
+class GroupCommit {
+ public:
+  struct Pending {
+    std::shared_ptr<Session> session;
+    std::shared_ptr<IngestJob> job;
+    ApiResponse res;  // route and user, for the answer
+    asio::executor_work_guard<asio::io_context::executor_type> guard;
+  };
+  GroupCommit(asio::io_context& work, Api& writer) : work_(work), writer_(writer) {}
+  void Push(Pending p) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(p));
+      if (scheduled_) return;
+      scheduled_ = true;
+    }
+    asio::post(work_, [this] { Drain(); });
+  }
+  std::function<void()> after_commit;  // on the engine thread, after each group
+
+ private:
+  void Drain();  // on the engine thread
+  asio::io_context& work_;
+  Api& writer_;
+  std::mutex mu_;
+  std::vector<Pending> queue_;
+  bool scheduled_ = false;
+};
+
 struct Shared {
   asio::io_context& net;
   asio::io_context& work;  // the engine thread
-  Api& api;
+  Api& api;                // the writer's, used on the engine thread only
   Metrics& metrics;
   const ServerOptions& opts;
-  SlaTimer& sla_timer;    // the engine thread's speed-to-lead timer
-  bool stopping = false;  // touched on the network thread only
+  SlaTimer& sla_timer;  // the engine thread's speed-to-lead timer
+  GroupCommit& group;
+  std::atomic<bool> stopping = false;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -71,6 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  friend class GroupCommit;
   void Read() {
     if (sh_.stopping) return;
     parser_.emplace();
@@ -116,6 +159,15 @@ class Session : public std::enable_shared_from_this<Session> {
     path_ = a.target.substr(0, a.target.find('?'));
     keep_alive_ = req.keep_alive();
     busy_ = true;
+    if (Api::ForReader(a) && t_reader) {
+      // Parsed, authorised (and lead reads answered) here, on this thread's
+      // read-only connection; only the commit goes to the engine thread.
+      auto job = std::make_shared<IngestJob>();
+      ApiResponse r = t_reader->Handle(a, job.get());
+      if (r.status != 0) return Write(std::move(r), keep_alive_ && !sh_.stopping);
+      return sh_.group.Push(
+          {shared_from_this(), std::move(job), std::move(r), asio::make_work_guard(sh_.net)});
+    }
     // The work guard keeps the network loop alive while the engine works.
     asio::post(sh_.work, [self = shared_from_this(), a = std::move(a),
                           g = asio::make_work_guard(stream_.get_executor())]() mutable {
@@ -126,6 +178,11 @@ class Session : public std::enable_shared_from_this<Session> {
                    self->Write(std::move(r), self->keep_alive_ && !self->sh_.stopping);
                  });
     });
+  }
+
+  // On this connection's strand, after the group commit.
+  void FinishIngest(IngestJob& job, ApiResponse res) {
+    Write(t_reader->IngestResponse(job, std::move(res)), keep_alive_ && !sh_.stopping);
   }
 
   void Write(ApiResponse r, bool keep) {
@@ -141,6 +198,7 @@ class Session : public std::enable_shared_from_this<Session> {
       l["status"] = r.status;
       l["ms"] = std::round(secs * 100000) / 100;
       l["user"] = r.user.empty() ? Json(nullptr) : Json(r.user);
+      l["key"] = r.key_id.empty() ? Json(nullptr) : Json(r.key_id);
       if (r.status >= 400 && r.content_type == "application/json") {
         auto j = Json::parse(r.body, nullptr, false);
         if (j.is_object() && j.contains("message")) l["error"] = j["message"];
@@ -181,6 +239,27 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point start_;
 };
 
+void GroupCommit::Drain() {
+  std::vector<Pending> group;
+  {
+    std::lock_guard lock(mu_);
+    group.swap(queue_);
+    scheduled_ = false;
+  }
+  std::vector<IngestJob*> jobs;
+  jobs.reserve(group.size());
+  for (auto& p : group) jobs.push_back(p.job.get());
+  // Answered once durable, before the touched leads are refolded.
+  writer_.CommitIngest(jobs, [&] {
+    for (auto& p : group) {
+      auto ex = p.session->executor();
+      asio::post(
+          ex, [p = std::move(p)]() mutable { p.session->FinishIngest(*p.job, std::move(p.res)); });
+    }
+  });
+  if (after_commit) after_commit();
+}
+
 bool ParseListen(const std::string& s, std::string* host, unsigned short* port) {
   size_t colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -220,7 +299,21 @@ int Serve(const ServerOptions& opts) {
   }
   (*engine)->store().SetBusyTimeoutMs(5000);
   Metrics metrics;
-  Api api(**engine, metrics, ApiLimits{opts.max_inflated_bytes});
+  const ApiLimits limits{opts.max_inflated_bytes};
+  Api api(**engine, metrics, limits);
+  const int threads = std::max(1, opts.threads);
+  std::vector<std::unique_ptr<Engine>> reader_engines;
+  std::vector<std::unique_ptr<Api>> readers;
+  for (int i = 0; i < threads; ++i) {
+    auto r = Engine::Open(opts.db);
+    if (!r.ok()) {
+      std::cerr << "leadgate: " << r.status().message() << "\n";
+      return 1;
+    }
+    (*r)->store().SetBusyTimeoutMs(5000);
+    readers.push_back(std::make_unique<Api>(**r, metrics, limits));
+    reader_engines.push_back(std::move(*r));
+  }
 
   WebhookDelivery delivery(opts, metrics,
                            [](const char* level, const char* msg, const std::string& fields) {
@@ -238,7 +331,8 @@ int Serve(const ServerOptions& opts) {
     if (queued) delivery.Wake();
   });
 
-  asio::io_context net(1), work(1);
+  asio::io_context net(threads), work(1);
+  GroupCommit group(work, api);
   auto guard = asio::make_work_guard(work);
   std::thread engine_thread([&] { work.run(); });
 
@@ -257,16 +351,23 @@ int Serve(const ServerOptions& opts) {
   const auto bound = acceptor.local_endpoint();
   SlaTimer sla_timer(work, **engine);
   asio::post(work, [&] { sla_timer.Arm(); });
-  Shared sh{net, work, api, metrics, opts, sla_timer};
+  group.after_commit = [&] { sla_timer.Arm(); };  // ingest may start clocks
+  Shared sh{net, work, api, metrics, opts, sla_timer, group};
+  std::mutex sessions_mu;
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
 
   std::function<void()> accept = [&] {
     acceptor.async_accept(asio::make_strand(net), [&](beast::error_code aec, tcp::socket sock) {
       if (aec || sh.stopping) return;
+      beast::error_code nec;
+      sock.set_option(tcp::no_delay(true), nec);
       auto s = std::make_shared<Session>(std::move(sock), sh);
-      for (auto it = sessions.begin(); it != sessions.end();)
-        it = it->expired() ? sessions.erase(it) : std::next(it);
-      sessions.insert(s);
+      {
+        std::lock_guard lock(sessions_mu);
+        for (auto it = sessions.begin(); it != sessions.end();)
+          it = it->expired() ? sessions.erase(it) : std::next(it);
+        sessions.insert(s);
+      }
       s->Start();
       accept();
     });
@@ -281,6 +382,7 @@ int Serve(const ServerOptions& opts) {
     sh.stopping = true;
     beast::error_code cec;
     acceptor.close(cec);
+    std::lock_guard lock(sessions_mu);
     for (auto& w : sessions) {
       if (auto s = w.lock()) asio::post(s->executor(), [s] { s->Stop(); });
     }
@@ -291,11 +393,20 @@ int Serve(const ServerOptions& opts) {
   l["address"] = bound.address().to_string() + ":" + std::to_string(bound.port());
   l["db"] = opts.db;
   Log(l);
-  net.run();
+  std::vector<std::thread> net_threads;
+  for (int i = 0; i < threads; ++i) {
+    net_threads.emplace_back([&, i] {
+      t_reader = readers[static_cast<size_t>(i)].get();
+      net.run();
+    });
+  }
+  for (auto& t : net_threads) t.join();
   asio::post(work, [&] { sla_timer.Stop(); });
   guard.reset();
   engine_thread.join();
   delivery.Stop();
+  readers.clear();
+  reader_engines.clear();
   engine.value().reset();
   Log(LogLine("info", "stopped"));
   return 0;

@@ -1,6 +1,9 @@
 // `leadgate serve`: the HTTP API over one store. The network runs on Asio
-// (Boost.Beast); every Engine call runs on one engine thread (the Engine and
-// its SQLite connection are not thread-safe).
+// (Boost.Beast) threads; each also owns a read-only Engine (its own SQLite
+// connection, WAL lets it read while the writer commits) that parses and
+// authorises ingest requests and answers GET /v1/leads/{id}. Every write runs
+// on one engine thread; ingest requests waiting there are committed together
+// (group commit: one transaction, one fsync) and each is answered after it.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +18,7 @@ struct ServerOptions {
   size_t max_inflated_bytes = 32 << 20;   // a gzip body after decompression
   size_t max_header_bytes = 16 << 10;
   int timeout_seconds = 30;  // to read a request / write a response
+  int threads = 1;           // network threads (each with a read-only store connection)
   bool quiet = false;        // no request log lines
   // Webhook delivery (docs/webhooks.md): the first retry waits about
   // retry_base_ms (doubling, with jitter, at most an hour); a delivery is

@@ -313,10 +313,38 @@ Result<std::vector<PlaybookVersion>> Store::Playbooks() {
   return out;
 }
 
+SQLite::Statement& Store::Cached(const char* sql) {
+  for (auto& [k, q] : cached_) {
+    if (k == sql) {
+      q->reset();
+      q->clearBindings();
+      return *q;
+    }
+  }
+  cached_.emplace_back(sql, std::make_unique<SQLite::Statement>(*db_, sql));
+  return *cached_.back().second;
+}
+
+namespace {
+// Resets a cached statement when done, so it holds no read snapshot.
+struct ResetOnExit {
+  SQLite::Statement& q;
+  ~ResetOnExit() {
+    try {
+      q.reset();
+    } catch (...) {
+    }
+  }
+};
+}  // namespace
+
 Result<int64_t> Store::PlaybookCount() {
   int64_t n = 0;
   Status st = Guard([&] {
-    n = db_->execAndGet("SELECT count(*) FROM playbooks").getInt64();
+    auto& q = Cached("SELECT count(*) FROM playbooks");
+    ResetOnExit r{q};
+    q.executeStep();
+    n = q.getColumn(0).getInt64();
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -351,7 +379,8 @@ Status Store::AddUser(const std::string& name, Role role) {
 Result<std::optional<UserRecord>> Store::GetUser(const std::string& name) {
   std::optional<UserRecord> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_, "SELECT name, role FROM users WHERE name = ?");
+    auto& q = Cached("SELECT name, role FROM users WHERE name = ?");
+    ResetOnExit r{q};
     q.bind(1, name);
     if (q.executeStep()) {
       out = UserRecord{q.getColumn(0).getString(),
@@ -521,6 +550,7 @@ Result<Store::AppendResult> Store::AppendBatch(const EventBatch& batch,
                         "value = excluded.value");
     q.bind(1, seq);
     q.exec();
+    out.duplicate = std::move(dup);
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -611,8 +641,10 @@ Status Store::LoadLead(const std::string& id, std::vector<Event>* events,
     q.tryReset();
     SortEvents(events, first);
     if (!actions) return Status::Ok();
-    SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
-                                  " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
+    static const std::string kActionsSql =
+        std::string("SELECT ") + kActionCols + " FROM actions WHERE lead_id = ? ORDER BY ts, seq";
+    auto& a = Cached(kActionsSql.c_str());
+    ResetOnExit ra{a};
     a.bind(1, id);
     while (a.executeStep()) actions->push_back(ReadAction(a));
     return Status::Ok();
@@ -752,7 +784,10 @@ Status Store::ClearDirty(const std::string& lead_id) {
 Result<int64_t> Store::DirtyCount() {
   int64_t n = 0;
   Status st = Guard([&] {
-    n = db_->execAndGet("SELECT count(*) FROM dirty").getInt64();
+    auto& q = Cached("SELECT count(*) FROM dirty");
+    ResetOnExit r{q};
+    q.executeStep();
+    n = q.getColumn(0).getInt64();
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -818,15 +853,18 @@ Status Store::SaveProjection(const LeadState& s, double eng_key, const std::stri
 Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string& id) {
   std::optional<StoredLead> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kLeadColsBeforeState + "state" +
-                                  kLeadColsAfterState + " FROM leads WHERE id = ?");
+    static const std::string kSql = std::string("SELECT ") + kLeadColsBeforeState + "state" +
+                                    kLeadColsAfterState + " FROM leads WHERE id = ?";
+    auto& q = Cached(kSql.c_str());
+    ResetOnExit rq{q};
     q.bind(1, id);
     if (!q.executeStep()) return Status::Ok();
     StoredLead l;
     ReadStoredLead(q, &l);
-    SQLite::Statement h(*db_,
-                        "SELECT at, from_stage, to_stage, by_user, reason, rule, exception, "
-                        "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
+    auto& h = Cached(
+        "SELECT at, from_stage, to_stage, by_user, reason, rule, exception, "
+        "playbook_version FROM history WHERE lead_id = ? ORDER BY idx");
+    ResetOnExit rh{h};
     h.bind(1, id);
     while (h.executeStep()) {
       l.history.push_back(ReadHistory(h, 0));
@@ -872,7 +910,8 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
   return Guard([&] {
     // The chunks' headers newest-first by their latest event, then only the
     // chunks that can hold one of the last n events (read by key).
-    SQLite::Statement heads(*db_, "SELECT seq, max_ts, n FROM chunks WHERE lead_id = ?");
+    auto& heads = Cached("SELECT seq, max_ts, n FROM chunks WHERE lead_id = ?");
+    ResetOnExit rheads{heads};
     heads.bind(1, id);
     struct Head {
       int64_t seq;
@@ -886,7 +925,8 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
     }
     std::sort(hs.begin(), hs.end(),
               [](const Head& a, const Head& b) { return a.max_ts > b.max_ts; });
-    SQLite::Statement q(*db_, "SELECT data FROM chunks WHERE lead_id = ? AND seq = ?");
+    auto& q = Cached("SELECT data FROM chunks WHERE lead_id = ? AND seq = ?");
+    ResetOnExit rq{q};
     // Keys (ts, messageId) of every event in the chunks read, without decoding.
     struct Key {
       Micros ts;
@@ -1078,9 +1118,11 @@ Result<std::vector<std::string>> Store::AllLeadIds() {
 Result<Micros> Store::MaxPointTime() {
   Micros t = INT64_MIN;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_point'");
+    auto& q = Cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_point'");
+    ResetOnExit rq{q};
     if (q.executeStep()) t = q.getColumn(0).getInt64();
-    SQLite::Statement p(*db_, "SELECT max(applied_at) FROM playbooks");
+    auto& p = Cached("SELECT max(applied_at) FROM playbooks");
+    ResetOnExit rp{p};
     if (p.executeStep() && !p.getColumn(0).isNull())
       t = std::max<Micros>(t, p.getColumn(0).getInt64());
     return Status::Ok();
@@ -1173,9 +1215,9 @@ KeyRecord ReadKey(SQLite::Statement& q) {
 Result<std::optional<KeyRecord>> Store::GetKey(const std::string& id) {
   std::optional<KeyRecord> out;
   Status st = Guard([&] {
-    SQLite::Statement q(*db_,
-                        "SELECT id, user, hash, ingest_only, created_at, revoked_at FROM keys "
-                        "WHERE id = ?");
+    auto& q =
+        Cached("SELECT id, user, hash, ingest_only, created_at, revoked_at FROM keys WHERE id = ?");
+    ResetOnExit r{q};
     q.bind(1, id);
     if (q.executeStep()) out = ReadKey(q);
     return Status::Ok();

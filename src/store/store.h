@@ -83,6 +83,7 @@ class Store {
     int64_t stored = 0, duplicates = 0;
     std::vector<std::string> leads;  // leads with new events, sorted
     Micros max_ts = INT64_MIN;       // latest new event
+    std::vector<char> duplicate;     // per event, in the order added: 1 = already stored
   };
   Result<AppendResult> AppendEvents(const std::vector<Event>& events);
   // The same for a prepared batch; leads in `marked` are dirty already (not
@@ -187,6 +188,10 @@ class Store {
   std::unique_ptr<SQLite::Statement> insert_chunk_, insert_msg_, find_msg_, insert_collision_,
       mark_dirty_, save_lead_, delete_history_, insert_history_, clear_dirty_, lead_who_,
       lead_chunks_;
+  // Prepared once per connection (the per-request queries of the server:
+  // key lookup, freshness checks); reset after each use.
+  SQLite::Statement& Cached(const char* sql);
+  std::vector<std::pair<const char*, std::unique_ptr<SQLite::Statement>>> cached_;
 };
 
 }  // namespace leadgate
