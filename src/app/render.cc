@@ -246,8 +246,10 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
   });
   size_t ai = 0;
   auto print_action = [&](const Action& a) {
+    std::string name = ActionName(a.kind);
+    if (a.kind == ActionKind::kImport && a.to) name += std::string(" ") + StageName(*a.to);
     out +=
-        fmt::format("  {}  {} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind), a.by,
+        fmt::format("  {}  {} by {}{}\n", FormatRfc3339(a.ts), name, a.by,
                     a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
   };
   for (const Event* e : evs) {

@@ -42,7 +42,10 @@ enum class ActionKind : uint8_t {
   kLose,
   kDisqualify,
   kReopen,
-  kTouch
+  kTouch,
+  // A stage change brought in by `import history`: applied as recorded (to
+  // `Action::to`), without the table's checks (docs/reports.md).
+  kImport
 };
 const char* ActionName(ActionKind a);
 std::optional<ActionKind> ParseAction(std::string_view s);
@@ -66,6 +69,7 @@ struct Action {
   Micros ts = 0;
   std::optional<std::string> reason, channel;
   std::optional<BantAnswers> bant;  // for qualify
+  std::optional<Stage> to;          // for import: the recorded stage
 };
 
 struct PlaybookVersion {
