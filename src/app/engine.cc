@@ -893,6 +893,12 @@ Status Engine::ForEachLeadAt(Micros at, bool refold, bool need_state,
       return Status::Ok();
     });
   }
+  // The scan reads every projection row once: map the file instead of
+  // copying each page into the page cache (a third of the time at 1 M leads).
+  try {
+    store_->db().exec("PRAGMA mmap_size = 17179869184");
+  } catch (const std::exception&) {
+  }
   return store_->ForEachProjection(
       [&](Store::StoredLead& l) {
         if (want && !want(l.row.stage)) return Status::Ok();
