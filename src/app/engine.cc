@@ -613,7 +613,7 @@ Status Engine::ImportLeads(const std::string& path, const std::string& id_column
 Result<LeadState> Engine::Act(const ActRequest& req) {
   if (Status r = ReloadVersionsIfChanged(); !r.ok()) return r;
   auto kind = ParseAction(req.action);
-  if (!kind) {
+  if (!kind || *kind == ActionKind::kImport) {  // import: only through `import history`
     return Status::Usage("unknown action '" + req.action +
                          "': use accept, reject, qualify, promote, override, convert, win, lose, "
                          "disqualify, reopen, touch or assign");
@@ -939,7 +939,8 @@ int64_t Engine::VersionAt(Micros t) const {
 // anything is decoded.
 Status Engine::ForEachLeadAt(Micros at, bool refold, bool need_state,
                              const std::function<bool(Stage)>& want,
-                             const std::function<void(const LeadState&)>& fn) {
+                             const std::function<void(const LeadState&)>& fn,
+                             const std::vector<std::string>* trait_keys) {
   auto current = ProjectionsCurrentAt(at);
   if (!current.ok()) return current.status();
   if (!*current || refold) {
@@ -947,6 +948,12 @@ Status Engine::ForEachLeadAt(Micros at, bool refold, bool need_state,
       if (!want || want(st.stage)) fn(st);
       return Status::Ok();
     });
+  }
+  // The scan reads every projection row once: map the file instead of
+  // copying each page into the page cache (a third of the time at 1 M leads).
+  try {
+    store_->db().exec("PRAGMA mmap_size = 17179869184");
+  } catch (const std::exception&) {
   }
   return store_->ForEachProjection(
       [&](Store::StoredLead& l) {
@@ -958,9 +965,11 @@ Status Engine::ForEachLeadAt(Micros at, bool refold, bool need_state,
         st.first_at = l.row.first_at;
         st.playbook_version = l.playbook_version;
         st.history = std::move(l.history);
-        if (need_state) {
+        if (need_state && trait_keys) {
+          if (Status d = DecodeProjectionTraits(l.state, &st, trait_keys); !d.ok()) return d;
+        } else if (need_state) {
           int64_t n = 0;
-          if (Status d = DecodeProjection(l.state, &st, &n); !d.ok()) return d;
+          if (Status d = DecodeProjection(l.state, &st, &n, &PlaybookOf(st)); !d.ok()) return d;
         }
         fn(st);
         return Status::Ok();
@@ -972,7 +981,7 @@ Result<FunnelReport> Engine::Funnel(std::optional<Micros> from, std::optional<Mi
                                     const std::string& by, Micros at, bool refold) {
   if (!ValidFunnelBy(by)) {
     return Status::Usage(
-        "--by must be source, industry, job_title, owner, playbook_version or "
+        "--by must be source, industry, job_title, owner, team, playbook_version or "
         "month, not '" +
         by + "'");
   }
@@ -983,12 +992,19 @@ Result<FunnelReport> Engine::Funnel(std::optional<Micros> from, std::optional<Mi
   r.by = by;
   FunnelBuilder b(&r);
   const bool need_traits = by == "source" || by == "industry" || by == "job_title";
-  Status s = ForEachLeadAt(at, refold, need_traits, nullptr, [&](const LeadState& st) {
-    const Micros created = st.first_at;
-    if (created > at || (from && created < *from) || (to && created >= *to)) return;
-    b.Add({created, FunnelGroupOf(by, st.traits, st.owner, VersionAt(created), created),
-           &st.history});
-  });
+  const std::vector<std::string> trait_keys = FunnelTraitKeys(by);
+  // A team is in the routing tail of the projection: decode the whole state.
+  Status s = ForEachLeadAt(
+      at, refold, need_traits || by == "team", nullptr,
+      [&](const LeadState& st) {
+        const Micros created = st.first_at;
+        if (created > at || (from && created < *from) || (to && created >= *to)) return;
+        b.Add({created,
+               by == "team" ? LeadTeam(st)
+                            : FunnelGroupOf(by, st.traits, st.owner, VersionAt(created), created),
+               &st.history});
+      },
+      by == "team" ? nullptr : &trait_keys);
   if (!s.ok()) return s;
   b.Finish();
   return r;

@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "app/feedback.h"
 #include "app/notify.h"
 #include "app/reports.h"
 #include "common/status.h"
@@ -28,6 +29,17 @@ struct LineError {
 struct IngestReport {
   int64_t lines = 0, stored = 0, duplicates = 0, rejected = 0, leads_touched = 0;
   std::vector<LineError> errors;  // first 1000 kept; `rejected` counts all
+};
+
+// `import history`: which CSV columns hold what, and CRM stage names
+// mapped to Leadgate stages (docs/cli.md).
+struct HistoryImportOptions {
+  std::string id_column = "id", stage_column = "stage", at_column = "at", by_column = "by",
+              reason_column = "reason";
+  std::map<std::string, std::string> stage_map;  // CRM value (as given) -> stage name
+  std::string stage;          // one stage for every row (then no stage column is read)
+  bool dry_run = false;       // check and count, store nothing
+  bool create_leads = false;  // a row may name a lead with no events
 };
 
 struct QueueRow {
@@ -134,6 +146,9 @@ class Engine {
                       const std::function<void()>& durable = nullptr);
   Status ImportLeads(const std::string& path, const std::string& id_column,
                      std::optional<Micros> at, std::ostream* rejects, IngestReport* report);
+  // Recorded stage changes as imported actions (history_import.cc).
+  Status ImportHistory(const std::string& path, const HistoryImportOptions& opts,
+                       std::ostream* rejects, IngestReport* report);
   Result<LeadState> Act(const ActRequest& req);
   // From the projection when `at` is at or after the log's last point (no
   // refold); else, or with `refold`, by folding the lead's log as of `at`.
@@ -153,6 +168,10 @@ class Engine {
   // (docs/reports.md); from the projections when they are current at `at`.
   Result<FunnelReport> Funnel(std::optional<Micros> from, std::optional<Micros> to,
                               const std::string& by, Micros at, bool refold = false);
+  // Feedback for marketing: conversion of MQLs by source and by the rules
+  // that fired, top reject reasons per source (feedback.cc, docs/reports.md).
+  Result<FeedbackReport> Feedback(std::optional<Micros> from, std::optional<Micros> to, Micros at,
+                                  bool refold = false);
   // Folds every lead as of `at` (the slow, always-correct path).
   Status FoldAll(Micros at, const std::function<Status(const LeadState&)>& fn);
 
@@ -210,9 +229,11 @@ class Engine {
   Status RefreshDirty();
   Status ReloadVersionsIfChanged();
   int64_t VersionAt(Micros t) const;  // the playbook version in force at t
+  // trait_keys: with need_state, decode only these traits from projections.
   Status ForEachLeadAt(Micros at, bool refold, bool need_state,
                        const std::function<bool(Stage)>& want,
-                       const std::function<void(const LeadState&)>& fn);
+                       const std::function<void(const LeadState&)>& fn,
+                       const std::vector<std::string>* trait_keys = nullptr);
   Status ApplyLoaded(std::shared_ptr<const Playbook> pb, const std::string& name, Micros at,
                      int64_t* version);
   Status FoldAndSave(bool all, int64_t* count);

@@ -1,5 +1,6 @@
 #include "app/projection.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "fold/scoring.h"
@@ -194,6 +195,30 @@ Status DecodeJsonProjection(std::string_view text, LeadState* s, int64_t* event_
 }
 
 }  // namespace
+
+Status DecodeProjectionTraits(std::string_view data, LeadState* s,
+                              const std::vector<std::string>* keys) {
+  if (data.empty() || (data[0] != kProjectionV1 && data[0] != kProjectionV2)) {
+    int64_t n = 0;
+    return DecodeJsonProjection(data, s, &n);
+  }
+  bin::Reader r(data.substr(1));
+  uint64_t n = 0;
+  bool ok = r.Varint(&n) && n <= r.left();
+  std::string k;
+  Value v;
+  for (uint64_t i = 0; ok && i < n; ++i) {
+    ok = r.Bytes(&k) && DecodeValue(r, &v);
+    if (ok && (!keys || std::find(keys->begin(), keys->end(), k) != keys->end())) {
+      s->traits.insert_or_assign(k, std::move(v));
+    }
+  }
+  if (!ok) {
+    return Status::Internal("the stored projection of lead '" + s->id +
+                            "' is unreadable: run 'leadgate rebuild'");
+  }
+  return Status::Ok();
+}
 
 Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_count,
                         const Playbook* pb) {

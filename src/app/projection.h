@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "fold/fold.h"
@@ -21,6 +22,10 @@ std::string EncodeProjection(const LeadState& s, int64_t event_count, const Play
 // engagement_ref, owner and playbook_version come from the row).
 Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_count,
                         const Playbook* pb = nullptr);
+// Only the traits (the reports' --by source/industry/job_title); with
+// `keys`, only those.
+Status DecodeProjectionTraits(std::string_view data, LeadState* s,
+                              const std::vector<std::string>* keys = nullptr);
 // Scores, explanation (with the cap line) and BANT pass as of t >= last point.
 void AdvanceTo(LeadState* s, Micros t, const Playbook& pb);
 

@@ -271,8 +271,11 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
   });
   size_t ai = 0;
   auto print_action = [&](const Action& a) {
+    std::string name = ActionName(a.kind);
+    if (a.kind == ActionKind::kImport && a.to_stage)
+      name += std::string(" ") + StageName(*a.to_stage);
     out += fmt::format(
-        "  {}  {}{} by {}{}\n", FormatRfc3339(a.ts), ActionName(a.kind),
+        "  {}  {}{} by {}{}\n", FormatRfc3339(a.ts), name,
         a.kind == ActionKind::kAssign ? " to " + a.to.value_or("team " + a.team.value_or("-")) : "",
         a.by, a.reason ? " (" + *a.reason + ")" : (a.channel ? " (" + *a.channel + ")" : ""));
   };

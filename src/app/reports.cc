@@ -63,10 +63,13 @@ void FunnelBuilder::Add(const FunnelLead& lead) {
     }
     current = h.to;
     entered = h.at;
-    const std::string why = h.reason.value_or(h.rule.value_or("(no reason given)"));
+    // An imported change has rule "import" (its provenance, not a reason).
+    const bool imported = h.rule && *h.rule == kImportRule;
+    const std::optional<std::string> rule = imported ? std::nullopt : h.rule;
+    const std::string why = h.reason.value_or(rule.value_or("(no reason given)"));
     if (h.to == Stage::kNurture && h.by != "engine") ++rejected_[why];
     if (h.to == Stage::kLost) ++lost_[why];
-    if (h.to == Stage::kDisq) ++disqualified_[h.rule ? *h.rule : why];
+    if (h.to == Stage::kDisq) ++disqualified_[rule ? *rule : why];
   }
   AddTo(&r_->all, first);
   if (!r_->by.empty()) AddTo(&r_->groups[lead.group], first);
@@ -188,7 +191,21 @@ std::string ExceptionPath(const std::vector<HistoryEntry>& history) {
 
 bool ValidFunnelBy(const std::string& by) {
   return by.empty() || by == "source" || by == "industry" || by == "job_title" || by == "owner" ||
-         by == "playbook_version" || by == "month";
+         by == "team" || by == "playbook_version" || by == "month";
+}
+
+std::vector<std::string> FunnelTraitKeys(const std::string& by) {
+  // The keys FunnelGroupOf reads.
+  if (by == "source") return {"lead_source", "source", "utm_source"};
+  if (by == "industry") return {"industry"};
+  if (by == "job_title") return {"job_title", "title"};
+  return {};
+}
+
+std::string LeadTeam(const LeadState& s) {
+  // The team that has the lead (routing, docs/routing.md); "(none)" when the
+  // playbook routes nothing or the lead was never assigned.
+  return s.team ? *s.team : "(none)";
 }
 
 std::string FunnelGroupOf(const std::string& by, const std::map<std::string, Value>& traits,

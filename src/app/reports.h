@@ -14,6 +14,8 @@
 namespace leadgate {
 
 constexpr size_t kStageCount = 9;
+// The `rule` of a stage change brought in by `import history`.
+constexpr const char* kImportRule = "import";
 
 struct FunnelGroup {
   int64_t leads = 0;
@@ -118,6 +120,11 @@ std::string ExceptionPath(const std::vector<HistoryEntry>& history);
 
 // The --by dimensions.
 bool ValidFunnelBy(const std::string& by);
+// The traits FunnelGroupOf reads for `by`.
+std::vector<std::string> FunnelTraitKeys(const std::string& by);
+// The team of a lead (--by team): "(none)" until routing (issue #3) gives
+// leads a team; the one place to wire it.
+std::string LeadTeam(const LeadState& s);
 // The group value of a lead for `by` (traits for source/industry/job_title).
 std::string FunnelGroupOf(const std::string& by, const std::map<std::string, Value>& traits,
                           const std::optional<std::string>& owner, int64_t playbook_version,

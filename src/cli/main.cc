@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "app/engine.h"
+#include "app/html_report.h"
 #include "app/render.h"
 #include "cli/backtest_cmd.h"
 #include "cli/demo.h"
@@ -82,6 +83,24 @@ void PrintReport(const IngestReport& r, const std::string& what) {
   std::cerr << what << ": " << r.stored << " stored, " << r.duplicates
             << " already stored (skipped), " << r.rejected << " rejected; " << r.leads_touched
             << " leads updated\n";
+}
+
+// --html FILE: writes the page (whole, or not at all: a temp file renamed).
+Status WriteHtml(const std::string& path, const std::string& page) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f)
+      return Status::Invalid("--html " + path + ": cannot write (" + std::strerror(errno) + ")");
+    f << page;
+    f.flush();
+    if (!f) return Status::Invalid("--html " + path + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::Invalid("--html " + path + ": " + ec.message());
+  std::cerr << "wrote " << path << "\n";
+  return Status::Ok();
 }
 
 }  // namespace
@@ -394,6 +413,51 @@ int Main(int argc, char** argv) {
     rc = ExitFor(s);
   });
 
+  // import history
+  auto* imph = imp->add_subcommand(
+      "history", "import recorded stage changes (lead, stage, time, by, reason) from a CSV file");
+  std::string h_file, h_rejects;
+  HistoryImportOptions h_opts;
+  std::vector<std::string> h_maps;
+  imph->add_option("FILE", h_file, "CSV with a header row")->required();
+  imph->add_option("--id-column", h_opts.id_column, "the lead id column")->capture_default_str();
+  imph->add_option("--stage-column", h_opts.stage_column, "the stage column")
+      ->capture_default_str();
+  imph->add_option("--at-column", h_opts.at_column, "the time of the change")
+      ->capture_default_str();
+  imph->add_option("--by-column", h_opts.by_column, "who made the change (optional column)")
+      ->capture_default_str();
+  imph->add_option("--reason-column", h_opts.reason_column, "why (optional column)")
+      ->capture_default_str();
+  imph->add_option("--stage", h_opts.stage, "one stage for every row (no stage column)");
+  imph->add_option("--map-stage", h_maps, "CRM stage name to a stage, e.g. 'Closed Won=won'");
+  imph->add_flag("--create-leads", h_opts.create_leads,
+                 "accept rows for leads with no events (the history creates them)");
+  imph->add_flag("--dry-run", h_opts.dry_run, "check and count the rows, store nothing");
+  imph->add_option("--rejects", h_rejects, "write rejected rows to this file");
+  imph->callback([&] {
+    for (const auto& m : h_maps) {
+      auto eq = m.rfind('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size()) {
+        return void(
+            rc = ExitFor(Status::Usage("--map-stage '" + m + "' must be 'CRM value=stage'")));
+      }
+      h_opts.stage_map[m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    if (Status s = CheckInputFile(h_file, "a CSV file with a header row"); !s.ok()) {
+      return void(rc = ExitFor(s));
+    }
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    std::ofstream rej;
+    if (!h_rejects.empty()) rej.open(h_rejects, std::ios::binary);
+    IngestReport rep;
+    Status s = (*e)->ImportHistory(h_file, h_opts, h_rejects.empty() ? nullptr : &rej, &rep);
+    if (!s.ok()) return void(rc = ExitFor(s));
+    PrintReport(rep, h_opts.dry_run ? h_file + " (dry run: nothing stored)" : h_file);
+    rc = rep.rejected > 0 ? 1 : 0;
+  });
+
   // report
   auto* rep = app.add_subcommand("report", "funnel analytics (docs/reports.md)");
   rep->require_subcommand(1);
@@ -408,9 +472,12 @@ int Main(int argc, char** argv) {
   funnel->add_option("--from", f_from.text, "cohort: leads created at or after (RFC 3339)");
   funnel->add_option("--to", f_to.text, "cohort: leads created before (RFC 3339)");
   funnel->add_option("--by", f_by,
-                     "group by source, industry, job_title, owner, playbook_version or month");
+                     "group by source, industry, job_title, owner, team, playbook_version or "
+                     "month");
   funnel->add_flag("--json", f_json, "the JSON contract");
   funnel->add_flag("--refold", f_refold, "fold every lead instead of reading projections");
+  std::string f_html;
+  funnel->add_option("--html", f_html, "also write a self-contained HTML page with charts");
   funnel->callback([&] {
     auto at = f_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
@@ -429,6 +496,9 @@ int Main(int argc, char** argv) {
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     auto r = (*e)->Funnel(from, to, f_by, *at, f_refold);
     if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (!f_html.empty()) {
+      if (Status w = WriteHtml(f_html, FunnelHtml(*r)); !w.ok()) return void(rc = ExitFor(w));
+    }
     if (f_json) {
       std::cout << FunnelJson(*r).dump(2) << "\n";
     } else {
@@ -446,6 +516,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   stalled->add_flag("--json", st_json, "JSON: [{id, stage, owner, since, idle_seconds, who}]");
   stalled->add_flag("--refold", st_refold, "fold every lead instead of reading projections");
+  std::string st_html;
+  stalled->add_option("--html", st_html, "also write a self-contained HTML page with charts");
   stalled->callback([&] {
     auto at = st_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
@@ -458,6 +530,10 @@ int Main(int argc, char** argv) {
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     auto r = (*e)->Stalled(*at, *older, st_refold);
     if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (!st_html.empty()) {
+      if (Status w = WriteHtml(st_html, StalledHtml(*r, *at, *older)); !w.ok())
+        return void(rc = ExitFor(w));
+    }
     if (st_json) {
       std::cout << StalledJson(*r).dump(2) << "\n";
     } else {
@@ -471,6 +547,8 @@ int Main(int argc, char** argv) {
   rsla->add_option("--at", rs_at.text, "as of (RFC 3339), default now");
   rsla->add_flag("--json", rs_json, "the JSON (docs/reports.md)");
   rsla->add_flag("--refold", rs_refold, "fold every lead instead of reading projections");
+  std::string rs_html;
+  rsla->add_option("--html", rs_html, "also write a self-contained HTML page with charts");
   rsla->callback([&] {
     auto at = rs_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
@@ -478,6 +556,10 @@ int Main(int argc, char** argv) {
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     auto r = (*e)->SlaCompliance(*at, rs_refold);
     if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (!rs_html.empty()) {
+      if (Status w = WriteHtml(rs_html, SlaComplianceHtml(*r)); !w.ok())
+        return void(rc = ExitFor(w));
+    }
     if (rs_json) {
       std::cout << SlaComplianceJson(*r).dump(2) << "\n";
     } else {
@@ -492,6 +574,8 @@ int Main(int argc, char** argv) {
   rexc->add_option("--at", rx_at.text, "as of (RFC 3339), default now");
   rexc->add_flag("--json", rx_json, "the JSON (docs/reports.md)");
   rexc->add_flag("--refold", rx_refold, "fold every lead instead of reading projections");
+  std::string rx_html;
+  rexc->add_option("--html", rx_html, "also write a self-contained HTML page with charts");
   rexc->callback([&] {
     auto at = rx_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
@@ -499,10 +583,55 @@ int Main(int argc, char** argv) {
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     auto r = (*e)->Exceptions(*at, rx_refold);
     if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (!rx_html.empty()) {
+      if (Status w = WriteHtml(rx_html, ExceptionsHtml(*r)); !w.ok()) return void(rc = ExitFor(w));
+    }
     if (rx_json) {
       std::cout << ExceptionsJson(*r).dump(2) << "\n";
     } else {
       std::cout << ExceptionsText(*r);
+    }
+  });
+
+  auto* rfb = rep->add_subcommand(
+      "feedback",
+      "for marketing: MQL->SAL and MQL->won by source and by rule, top reject reasons per source");
+  AtOption fb_at, fb_from, fb_to;
+  fb_from.flag = "--from";
+  fb_to.flag = "--to";
+  bool fb_json = false, fb_refold = false;
+  std::string fb_html;
+  rfb->add_option("--at", fb_at.text, "as of (RFC 3339), default now");
+  rfb->add_option("--from", fb_from.text, "cohort: leads created at or after (RFC 3339)");
+  rfb->add_option("--to", fb_to.text, "cohort: leads created before (RFC 3339)");
+  rfb->add_flag("--json", fb_json, "the JSON (docs/reports.md)");
+  rfb->add_flag("--refold", fb_refold, "fold every lead instead of reading projections");
+  rfb->add_option("--html", fb_html, "also write a self-contained HTML page with charts");
+  rfb->callback([&] {
+    auto at = fb_at.Get();
+    if (!at.ok()) return void(rc = ExitFor(at.status()));
+    std::optional<Micros> from, to;
+    if (!fb_from.text.empty()) {
+      auto t = fb_from.Get();
+      if (!t.ok()) return void(rc = ExitFor(t.status()));
+      from = *t;
+    }
+    if (!fb_to.text.empty()) {
+      auto t = fb_to.Get();
+      if (!t.ok()) return void(rc = ExitFor(t.status()));
+      to = *t;
+    }
+    auto e = Engine::Open(db);
+    if (!e.ok()) return void(rc = ExitFor(e.status()));
+    auto r = (*e)->Feedback(from, to, *at, fb_refold);
+    if (!r.ok()) return void(rc = ExitFor(r.status()));
+    if (!fb_html.empty()) {
+      if (Status w = WriteHtml(fb_html, FeedbackHtml(*r)); !w.ok()) return void(rc = ExitFor(w));
+    }
+    if (fb_json) {
+      std::cout << FeedbackJson(*r).dump(2) << "\n";
+    } else {
+      std::cout << FeedbackText(*r);
     }
   });
 

@@ -341,7 +341,37 @@ class Folder {
     }
   }
 
+  // A recorded stage change from `import history`: it happened, so it is
+  // applied as recorded, whatever the table says at this point; it makes the
+  // lead exist from its time when nothing came before (docs/reports.md).
+  void OnImport(const Action& a) {
+    if (!a.to_stage) {
+      s_.skipped_actions.emplace_back(a.seq, "imported change without a stage");
+      return;
+    }
+    const Stage to = *a.to_stage;
+    if (!s_.exists) {
+      s_.exists = true;
+      s_.first_at = a.ts;
+    }
+    s_.last_at = a.ts;
+    if (to == Stage::kLead || to == s_.stage) return;  // creation, or no change
+    for (auto& c : s_.clocks) {
+      if (!c.responded_at) {
+        c.responded_at = a.ts;
+        c.responded_by = a.by;
+      }
+    }
+    if (to != Stage::kMql) s_.last_touch_at = a.ts;
+    if (to == Stage::kSal || (!s_.owner && (to == Stage::kSql || to == Stage::kOpportunity ||
+                                            to == Stage::kWon || to == Stage::kLost))) {
+      s_.owner = a.by;
+    }
+    Move(a.ts, to, a.by, a.reason, std::string("import"), false);
+  }
+
   void OnAction(const Action& a) {
+    if (a.kind == ActionKind::kImport) return OnImport(a);
     std::string why;
     if (!s_.exists) {
       why = "lead " + s_.id + " has no events at or before " + FormatRfc3339(a.ts);
@@ -403,6 +433,7 @@ class Folder {
         break;
       case ActionKind::kTouch:
       case ActionKind::kAssign:
+      case ActionKind::kImport:
         break;
     }
   }
@@ -527,6 +558,8 @@ std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb)
     case AK::kReopen:
       from = {Stage::kLost, Stage::kDisq};
       break;
+    case AK::kImport:
+      return {};  // applied as recorded (OnImport)
     case AK::kQualify:
     case AK::kTouch:
     case AK::kAssign:

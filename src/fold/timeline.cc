@@ -6,9 +6,9 @@ namespace leadgate {
 namespace {
 constexpr std::array<const char*, 9> kStages = {
     "lead", "mql", "sal", "sql", "opportunity", "won", "lost", "nurture", "disqualified"};
-constexpr std::array<const char*, 12> kActions = {"accept",     "reject",  "qualify", "promote",
-                                                  "override",   "convert", "win",     "lose",
-                                                  "disqualify", "reopen",  "touch",   "assign"};
+constexpr std::array<const char*, 13> kActions = {
+    "accept", "reject",     "qualify", "promote", "override", "convert", "win",
+    "lose",   "disqualify", "reopen",  "touch",   "assign",   "import"};
 constexpr std::array<const char*, 4> kRoles = {"marketing", "rep", "manager", "admin"};
 }  // namespace
 

@@ -43,7 +43,10 @@ enum class ActionKind : uint8_t {
   kDisqualify,
   kReopen,
   kTouch,
-  kAssign  // routing (by engine) or a manager: sets the owner; not a stage change
+  kAssign,  // routing (by engine) or a manager: sets the owner; not a stage change
+  // A stage change brought in by `import history`: applied as recorded (to
+  // `Action::to`), without the table's checks (docs/reports.md).
+  kImport
 };
 const char* ActionName(ActionKind a);
 std::optional<ActionKind> ParseAction(std::string_view s);
@@ -70,6 +73,7 @@ struct Action {
   // For assign: the new owner (none: the lead waits in `team`'s queue) and
   // the team; `reason` says why ("territory emea, round-robin").
   std::optional<std::string> to, team;
+  std::optional<Stage> to_stage;  // for import: the recorded stage
 };
 
 struct PlaybookVersion {

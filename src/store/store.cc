@@ -129,7 +129,13 @@ Action ReadAction(SQLite::Statement& q) {
   Action a;
   a.seq = q.getColumn(0).getInt64();
   a.lead_id = q.getColumn(1).getString();
-  a.kind = ParseAction(q.getColumn(2).getString()).value_or(ActionKind::kTouch);
+  const std::string kind = q.getColumn(2).getString();
+  if (kind.rfind("import:", 0) == 0) {  // an imported stage change: "import:<stage>"
+    a.kind = ActionKind::kImport;
+    a.to_stage = ParseStage(std::string_view(kind).substr(7));
+  } else {
+    a.kind = ParseAction(kind).value_or(ActionKind::kTouch);
+  }
   a.by = q.getColumn(3).getString();
   a.role = ParseRole(q.getColumn(4).getString()).value_or(Role::kRep);
   a.ts = q.getColumn(5).getInt64();
@@ -573,7 +579,10 @@ Result<int64_t> Store::InsertAction(const Action& a) {
         "budget, authority, need, timeline, current_solution, recorded_at, to_user, team) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, a.lead_id);
-    q.bind(2, ActionName(a.kind));
+    std::string kind = ActionName(a.kind);
+    if (a.kind == ActionKind::kImport)
+      kind += std::string(":") + (a.to_stage ? StageName(*a.to_stage) : "");
+    q.bind(2, kind);
     q.bind(3, a.by);
     q.bind(4, RoleName(a.role));
     q.bind(5, static_cast<int64_t>(a.ts));
