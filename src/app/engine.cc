@@ -684,6 +684,7 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
         return d;
       AdvanceTo(&s, at, PlaybookAt(at));
       if (Status e = store_->LoadRecent(lead, 40, &r.events, &r.actions); !e.ok()) return e;
+      AttachPrediction(&r);
       return r;
     }
   }
@@ -697,6 +698,7 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
   std::erase_if(r.events, [&](const Event& e) { return e.ts > at; });
   std::erase_if(r.actions, [&](const Action& a) { return a.ts > at; });
   r.event_count = static_cast<int64_t>(r.events.size());
+  AttachPrediction(&r);
   return r;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/notify.h"
+#include "app/prediction.h"
 #include "app/reports.h"
 #include "common/status.h"
 #include "fold/fold.h"
@@ -35,6 +36,7 @@ struct QueueRow {
   double fit, engagement, total;
   std::optional<std::string> owner;
   std::string who;  // "Ana Ruiz, VP Finance at Acme" from the traits, for people
+  std::optional<double> probability = std::nullopt;  // queue --sort probability
 };
 
 // "Ana Ruiz, VP Finance at Acme" (whatever of it the traits have).
@@ -59,6 +61,7 @@ struct ShowResult {
   int64_t event_count = 0;    // all the lead's events up to as_of
   std::vector<Action> actions;
   Micros as_of;
+  std::optional<Prediction> prediction;  // from the active model, if any
 };
 
 struct ActRequest {
@@ -85,6 +88,10 @@ struct ProgressSink {
   virtual void Update(int64_t done, int64_t total) = 0;
   virtual void Done() = 0;
 };
+
+struct TrainingOptions;  // app/model_data.h
+struct TrainingTable;
+struct ActiveModel;
 
 class Engine {
  public:
@@ -138,6 +145,14 @@ class Engine {
   // with their change.
   Status Emit(const Notification& n);
 
+  // Predictive scoring (model_data.cc, docs/predictive.md): the training
+  // table from the won/lost history (each lead folded as of just before its
+  // label), the active model's prediction of a lead, the queue by it.
+  Result<TrainingTable> TrainingData(const TrainingOptions& opt);
+  Result<std::optional<Prediction>> Predict(const LeadState& s, Micros at);
+  Result<std::vector<QueueRow>> QueueByProbability(Micros at, std::optional<Stage> stage,
+                                                   int64_t limit, bool refold = false);
+
   const std::vector<PlaybookVersion>& versions() const { return versions_; }
   const Playbook& PlaybookAt(Micros at) const;
   Store& store() { return *store_; }
@@ -166,6 +181,9 @@ class Engine {
   std::unique_ptr<Store> store_;
   std::vector<MatchCache> caches_;  // one per playbook version
   std::vector<PlaybookVersion> versions_;
+  std::shared_ptr<ActiveModel> model_;  // the active stored model, loaded once (model_data.cc)
+  Result<std::shared_ptr<ActiveModel>> LoadActiveModel();
+  void AttachPrediction(ShowResult* r);  // sets r->prediction (a warning if the model fails)
 };
 
 }  // namespace leadgate

@@ -30,6 +30,12 @@ class Trees {
   Status Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>& y,
              const TreesOptions& opt);
   Result<std::vector<double>> Predict(const float* x, size_t n, size_t p) const;
+  // Per-feature contributions to the logit (XGBoost's pred_contribs, SHAP
+  // values): n x (p + 1), the last column the bias.
+  Result<std::vector<float>> Contributions(const float* x, size_t n, size_t p) const;
+  // The model as XGBoost's JSON (stored with the model), and back.
+  Result<std::string> Save() const;
+  Status Load(const std::string& json);
 
  private:
   void* booster_ = nullptr;

@@ -59,6 +59,13 @@ INSERT OR IGNORE INTO dirty SELECT id FROM leads;
 CREATE TABLE keys(id TEXT PRIMARY KEY, user TEXT NOT NULL, hash BLOB NOT NULL,
   ingest_only INTEGER NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
 )SQL",
+    // 7 (reserved for the predictive models; the integrator renumbers): trained
+    // models, versioned; `active` marks the one that scores (docs/predictive.md).
+    R"SQL(
+CREATE TABLE models(version INTEGER PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL,
+  created_at INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL,
+  metrics TEXT NOT NULL, model TEXT NOT NULL);
+)SQL",
 };
 
 constexpr const char* kLeadIndexes =
