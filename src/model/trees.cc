@@ -53,6 +53,8 @@ Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>
       {"min_child_weight", std::to_string(opt.min_child_weight)},
       {"base_score", std::to_string(rate)},
       {"nthread", std::to_string(threads)},
+      {"max_bin", std::to_string(opt.max_bin > 0 ? opt.max_bin : 256)},
+      {"subsample", std::to_string(opt.subsample)},
       {"seed", std::to_string(opt.seed)},
       {"verbosity", "0"},
   };

@@ -16,7 +16,9 @@ struct TreesOptions {
   double eta = 0.1;
   double lambda = 1.0;  // L2 on leaf weights: the prior that keeps small data near the base rate
   double min_child_weight = 1.0;
-  int nthread = 0;  // 0 = 1 thread for small tables (OpenMP's spinning costs more), else 2
+  int max_bin = 0;       // histogram bins per feature; 0 = 256 (XGBoost's default)
+  double subsample = 1;  // rows per tree
+  int nthread = 0;       // 0 = 1 thread for small tables (OpenMP's spinning costs more), else 2
   uint64_t seed = 0;
 };
 
