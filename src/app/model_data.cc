@@ -143,56 +143,74 @@ constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
 const char* TrainLabelName(TrainLabel l) { return l == TrainLabel::kSql ? "sql" : "won"; }
 
-std::vector<FeatureCell> LeadFeatures(const LeadState& s, Micros t) {
-  std::vector<FeatureCell> cells;
-  cells.reserve(s.traits.size() + s.explanation.size() + 5);
+void LeadFeaturesInto(const LeadState& s, Micros t, std::vector<FeatureCell>* out) {
+  // Reuses the cells (and their strings' capacity) already in *out.
+  size_t used = 0;
+  auto next = [&]() -> FeatureCell& {
+    if (used == out->size()) out->emplace_back();
+    FeatureCell& c = (*out)[used++];
+    c.numeric = false;
+    c.num = 0;
+    c.zero_default = false;
+    return c;
+  };
   for (const auto& [k, v] : s.traits) {
     if (v.is_null() || v.kind == Value::Kind::kNested || SkipTrait(k)) continue;
-    FeatureCell c;
-    c.name = k;
-    if (v.kind == Value::Kind::kNumber) {
-      c.numeric = std::isfinite(v.num);
-      c.num = v.num;
-      c.text = v.ToText();
-    } else if (v.kind == Value::Kind::kBool) {
-      c.text = v.b ? "true" : "false";
-    } else {
-      c.text = v.str;
-      while (!c.text.empty() && std::isspace(static_cast<unsigned char>(c.text.back())))
-        c.text.pop_back();
-      if (c.text.empty()) continue;
+    if (v.kind == Value::Kind::kString) {
+      size_t e = v.str.size();
+      while (e > 0 && std::isspace(static_cast<unsigned char>(v.str[e - 1]))) --e;
+      if (e == 0) continue;
+      FeatureCell& c = next();
+      c.name.assign(k);
+      c.text.assign(v.str, 0, e);
       double x = 0;
       if (ParseNumber(c.text, &x) && std::isfinite(x)) {
         c.numeric = true;
         c.num = x;
       }
+      continue;
     }
-    cells.push_back(std::move(c));
+    FeatureCell& c = next();
+    c.name.assign(k);
+    if (v.kind == Value::Kind::kNumber) {
+      c.numeric = std::isfinite(v.num);
+      c.num = v.num;
+      c.text = v.ToText();
+    } else {
+      c.text.assign(v.b ? "true" : "false");
+    }
   }
-  auto num = [&](std::string name, double x) {
-    FeatureCell c;
-    c.name = std::move(name);
+  auto num = [&](std::string_view prefix, std::string_view name, double x) {
+    FeatureCell& c = next();
+    c.name.assign(prefix);
+    c.name.append(name);
     c.numeric = true;
     c.num = x;
     c.zero_default = ZeroDefault(c.name);
-    cells.push_back(std::move(c));
   };
-  num(kFit, s.fit);
-  num(kEngagement, s.engagement);
-  num(kEvents, static_cast<double>(s.events));
+  num("", kFit, s.fit);
+  num("", kEngagement, s.engagement);
+  num("", kEvents, static_cast<double>(s.events));
   for (const auto& l : s.explanation) {
     if (l.rule.empty()) continue;
-    if (l.kind == "fit") num("rule " + l.rule, 1);
-    if (l.kind == "engagement") num("rule " + l.rule, static_cast<double>(l.count));
+    if (l.kind == "fit") num("rule ", l.rule, 1);
+    if (l.kind == "engagement") num("rule ", l.rule, static_cast<double>(l.count));
   }
-  num(kRecency, s.last_activity_at
-                    ? std::max(0.0, static_cast<double>(t - *s.last_activity_at) / kDay)
-                    : kNan);
+  num("", kRecency,
+      s.last_activity_at ? std::max(0.0, static_cast<double>(t - *s.last_activity_at) / kDay)
+                         : kNan);
+  out->resize(used);
+}
+
+std::vector<FeatureCell> LeadFeatures(const LeadState& s, Micros t) {
+  std::vector<FeatureCell> cells;
+  LeadFeaturesInto(s, t, &cells);
   return cells;
 }
 
 model::Dataset BuildFeatureTable(const std::vector<std::vector<FeatureCell>>& rows,
-                                 const std::vector<std::pair<std::string, bool>>* schema) {
+                                 const std::vector<std::pair<std::string, bool>>* schema,
+                                 size_t count) {
   model::Dataset d;
   std::unordered_map<std::string, size_t> col;
   if (schema) {
@@ -224,7 +242,7 @@ model::Dataset BuildFeatureTable(const std::vector<std::vector<FeatureCell>>& ro
     col.clear();
     for (size_t k = 0; k < d.columns.size(); ++k) col.emplace(d.columns[k].name, k);
   }
-  const size_t n = rows.size();
+  const size_t n = std::min(count, rows.size());
   std::vector<std::unordered_map<std::string, int32_t>> level_of(d.columns.size());
   for (size_t k = 0; k < d.columns.size(); ++k) {
     model::Column& c = d.columns[k];
@@ -241,9 +259,12 @@ model::Dataset BuildFeatureTable(const std::vector<std::vector<FeatureCell>>& ro
       if (c.numeric) {
         c.num[i] = cell.numeric ? cell.num : kNan;
       } else {
-        auto [lv, fresh] =
-            level_of[it->second].emplace(cell.text, static_cast<int32_t>(c.levels.size()));
-        if (fresh) c.levels.push_back(cell.text);
+        auto& levels = level_of[it->second];
+        auto lv = levels.find(cell.text);
+        if (lv == levels.end()) {
+          lv = levels.emplace(cell.text, static_cast<int32_t>(c.levels.size())).first;
+          c.levels.push_back(cell.text);
+        }
         c.code[i] = lv->second;
       }
     }
@@ -408,17 +429,20 @@ Result<std::vector<QueueRow>> Engine::QueueByProbability(Micros at, std::optiona
     return a.id < b.id;
   };
   std::vector<QueueRow> top, batch;
-  std::vector<std::vector<FeatureCell>> cells;
+  std::vector<std::vector<FeatureCell>> cells;  // reused from batch to batch
+  size_t used = 0;
   Status inner = Status::Ok();
   auto flush = [&]() {
     if (batch.empty()) return;
-    const model::Dataset d = BuildFeatureTable(cells, &m.model->columns);
+    const model::Dataset d = BuildFeatureTable(cells, &m.model->columns, used);
     auto p = m.model->Score(d);
     if (!p.ok()) {
       inner = p.status();
     } else {
       for (size_t i = 0; i < batch.size(); ++i) {
         batch[i].probability = (*p)[i];
+        const bool full = static_cast<int64_t>(top.size()) >= limit;
+        if (full && !better(batch[i], top.front())) continue;  // not in the top N
         top.push_back(std::move(batch[i]));
         std::push_heap(top.begin(), top.end(), better);
         if (static_cast<int64_t>(top.size()) > limit) {
@@ -428,13 +452,13 @@ Result<std::vector<QueueRow>> Engine::QueueByProbability(Micros at, std::optiona
       }
     }
     batch.clear();
-    cells.clear();
+    used = 0;
   };
   auto add = [&](const LeadState& st) {
     if (!IsOpen(st.stage) || (stage && st.stage != *stage)) return;
-    QueueRow r{st.id, st.stage, st.fit, st.engagement, st.total, st.owner, {}, std::nullopt};
-    batch.push_back(std::move(r));
-    cells.push_back(LeadFeatures(st, at));
+    batch.push_back({st.id, st.stage, st.fit, st.engagement, st.total, st.owner, {}, std::nullopt});
+    if (used == cells.size()) cells.emplace_back();
+    LeadFeaturesInto(st, at, &cells[used++]);
     if (batch.size() >= 65536) flush();
   };
   auto current = ProjectionsCurrentAt(at);

@@ -50,11 +50,15 @@ struct FeatureCell {
   bool zero_default = false;  // behaviour: absent means 0, not missing
 };
 std::vector<FeatureCell> LeadFeatures(const LeadState& s, Micros t);
+// The same into *out, reusing its cells' memory (the queue's batches).
+void LeadFeaturesInto(const LeadState& s, Micros t, std::vector<FeatureCell>* out);
 
 // Columns inferred from the cells (training), or fixed to `schema` (scoring:
 // the model's columns; cells it does not know are ignored).
+// Only the first `count` rows are used.
 model::Dataset BuildFeatureTable(const std::vector<std::vector<FeatureCell>>& rows,
-                                 const std::vector<std::pair<std::string, bool>>* schema);
+                                 const std::vector<std::pair<std::string, bool>>* schema,
+                                 size_t count = SIZE_MAX);
 
 // The active model, loaded once per engine.
 struct ActiveModel {
