@@ -87,13 +87,14 @@ int main(int argc, char** argv) {
     if (!sm.ok()) return 1;
     auto t0 = std::chrono::steady_clock::now();
     double feat = 0, sum = 0;
-    std::vector<std::vector<FeatureCell>> batch;
+    // As the queue does it: cells reused from batch to batch.
+    std::vector<std::vector<FeatureCell>> batch(65536);
     for (size_t b = 0; b < leads; b += 65536) {
       auto tf = std::chrono::steady_clock::now();
-      batch.clear();
+      size_t used = 0;
       for (size_t i = b; i < std::min(leads, b + 65536); ++i)
-        batch.push_back(LeadFeatures(states[i], now));
-      const model::Dataset bd = BuildFeatureTable(batch, &(*sm)->columns);
+        LeadFeaturesInto(states[i], now, &batch[used++]);
+      const model::Dataset bd = BuildFeatureTable(batch, &(*sm)->columns, used);
       feat += Secs(tf);
       auto p = (*sm)->Score(bd);
       if (!p.ok()) return 1;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "app/model_store.h"
 #include "app/projection.h"
@@ -21,11 +22,11 @@ constexpr const char* kEngagement = "engagement score";
 constexpr const char* kEvents = "events";
 constexpr const char* kRecency = "days since last activity";
 
-bool ZeroDefault(const std::string& name) {
-  return name == kFit || name == kEngagement || name == kEvents || name.rfind("rule ", 0) == 0;
+bool ZeroDefault(std::string_view name) {
+  return name == kFit || name == kEngagement || name == kEvents || name.substr(0, 5) == "rule ";
 }
 
-bool BehaviourName(const std::string& name) { return ZeroDefault(name) || name == kRecency; }
+bool BehaviourName(std::string_view name) { return ZeroDefault(name) || name == kRecency; }
 
 std::string Lower(std::string_view s) {
   std::string o;
@@ -36,13 +37,16 @@ std::string Lower(std::string_view s) {
 // Contact details and identifiers: unique per lead, nothing to learn, and
 // personal data the model should not hold.
 bool SkipTrait(const std::string& key) {
-  const std::string k = Lower(key);
-  static const std::set<std::string> kSkip = {"email",     "phone",  "first_name",
-                                              "last_name", "name",   "firstname",
-                                              "lastname",  "mobile", "address"};
-  if (kSkip.count(k)) return true;
-  if (k == "id" || (k.size() > 3 && k.compare(k.size() - 3, 3, "_id") == 0)) return true;
-  return BehaviourName(key);
+  static const std::unordered_set<std::string_view> kSkip = {
+      "email",     "phone",    "first_name", "last_name", "name",
+      "firstname", "lastname", "mobile",     "address",   "id"};
+  auto skip = [&](std::string_view k) {
+    return kSkip.count(k) > 0 || (k.size() > 3 && k.substr(k.size() - 3) == "_id") ||
+           BehaviourName(k);
+  };
+  for (char c : key)
+    if (c >= 'A' && c <= 'Z') return skip(Lower(key));
+  return skip(key);
 }
 
 std::vector<const Event*> EventPtrs(const std::vector<const Event*>& v, Micros upto) {
