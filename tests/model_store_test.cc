@@ -319,7 +319,10 @@ TEST(ModelStore, SuggestEditsPointsAndWritesValidYamlForRulesAndPages) {
   for (int i = 0; i < 100; ++i) {
     t.data.y.push_back(i < 40 ? 1 : 0);
     std::vector<std::string> tok;
-    if (i < 30 || (i >= 40 && i < 45)) tok.push_back("rule\t\tpricing-page");
+    // pricing-page (+10 points) on leads that convert below the base rate:
+    // lowered; decision-maker (+25) on leads that all convert: kept.
+    if (i < 3 || (i >= 40 && i < 75)) tok.push_back("rule\t\tpricing-page");
+    if (i < 30) tok.push_back("rule\t\tdecision-maker");
     if (i < 25 || (i >= 40 && i < 43)) tok.push_back("page\turl\t/pricing/enterprise");
     if (i % 2) tok.push_back("title word\tjob_title\tanalyst");
     std::sort(tok.begin(), tok.end());
@@ -333,16 +336,36 @@ TEST(ModelStore, SuggestEditsPointsAndWritesValidYamlForRulesAndPages) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto loaded = LoadPlaybook(r->proposed_yaml, "proposed");
   ASSERT_TRUE(loaded.ok()) << loaded.status().message() << "\n" << r->proposed_yaml;
-  double pricing = 0;
+  double pricing = 0, dm = 0;
   for (const auto& g : (*loaded)->engagement)
     if (g.id == "pricing-page") pricing = g.points;
-  for (const auto& e : r->rules)
+  for (const auto& f : (*loaded)->fit)
+    if (f.id == "decision-maker") dm = f.points;
+  bool seen_pricing = false, seen_dm = false;
+  for (const auto& e : r->rules) {
     if (e.value == "pricing-page") {
+      seen_pricing = true;
+      EXPECT_EQ(e.verdict, "lower");
       ASSERT_TRUE(e.proposed_points.has_value());
+      EXPECT_LT(*e.proposed_points, 0);
       EXPECT_EQ(pricing, *e.proposed_points) << e.verdict;
     }
+    if (e.value == "decision-maker") {
+      seen_dm = true;
+      EXPECT_EQ(e.verdict.rfind("keep", 0), 0u) << e.verdict;
+      EXPECT_EQ(dm, 25);
+    }
+  }
+  EXPECT_TRUE(seen_pricing && seen_dm);
+  // The page pattern becomes an engagement rule on page_view.
+  bool page_rule = false;
+  for (const auto& g : (*loaded)->engagement)
+    if (g.id.rfind("learned-page", 0) == 0) page_rule = g.event == "page_view" && g.points > 0;
+  EXPECT_TRUE(page_rule) << r->proposed_yaml;
   const std::string diff = UnifiedDiff(yaml, r->proposed_yaml, "a", "b");
   EXPECT_NE(diff.find("@@"), std::string::npos);
+  ASSERT_NE(diff.find("\n-      points: 10"), std::string::npos) << diff;
+  EXPECT_LT(diff.find("\n-      points: 10"), diff.find("\n+      points: -")) << "removals first";
   EXPECT_EQ(UnifiedDiff(yaml, yaml, "a", "b"), "");
   auto w = Wilson(30, 100);
   EXPECT_NEAR(w.first, 0.2189, 1e-3);

@@ -184,9 +184,12 @@ Result<SuggestReport> Suggest(const TrainingTable& t, const Playbook& pb, const 
     if (!strong) {
       e.verdict = e.leads < opt.min_leads ? "too few leads" : "no evidence either way";
       e.proposed_points.reset();
-    } else if (std::abs(*e.proposed_points - points) < 5 ||
-               (*e.proposed_points == 0 && points == 0)) {
+    } else if ((e.low > base && points >= *e.proposed_points - 2.5) ||
+               (e.high < base && points <= *e.proposed_points + 2.5)) {
+      // The conservative proposal is a floor on the size of the effect: a
+      // rule already weighted at least that much in the right direction stays.
       e.verdict = "keep (the evidence agrees)";
+      e.proposed_points.reset();
     } else {
       e.verdict = *e.proposed_points > points ? "raise" : "lower";
       if (!SetPoints(&lines, id, *e.proposed_points))
@@ -374,10 +377,10 @@ std::string UnifiedDiff(const std::string& a, const std::string& b, const std::s
   while (i < n || j < m) {
     if (i < n && j < m && A[i] == B[j]) {
       ops.push_back({' ', i++, j++});
-    } else if (j < m && (i == n || L[i][j + 1] >= L[i + 1][j])) {
-      ops.push_back({'+', i, j++});
+    } else if (i < n && (j == m || L[i + 1][j] >= L[i][j + 1])) {
+      ops.push_back({'-', i++, j});  // removals before additions, as diff -u
     } else {
-      ops.push_back({'-', i++, j});
+      ops.push_back({'+', i, j++});
     }
   }
   std::string out;
