@@ -156,6 +156,7 @@ void LeadFeaturesInto(const LeadState& s, Micros t, std::vector<FeatureCell>* ou
     c.numeric = false;
     c.num = 0;
     c.zero_default = false;
+    c.text.clear();
     return c;
   };
   for (const auto& [k, v] : s.traits) {
@@ -179,7 +180,7 @@ void LeadFeaturesInto(const LeadState& s, Micros t, std::vector<FeatureCell>* ou
     if (v.kind == Value::Kind::kNumber) {
       c.numeric = std::isfinite(v.num);
       c.num = v.num;
-      c.text = v.ToText();
+      if (!c.numeric) c.text = v.ToText();  // else formatted only if a categorical column needs it
     } else {
       c.text.assign(v.b ? "true" : "false");
     }
@@ -264,10 +265,13 @@ model::Dataset BuildFeatureTable(const std::vector<std::vector<FeatureCell>>& ro
         c.num[i] = cell.numeric ? cell.num : kNan;
       } else {
         auto& levels = level_of[it->second];
-        auto lv = levels.find(cell.text);
+        std::string formatted;
+        const std::string& text =
+            cell.numeric && cell.text.empty() ? (formatted = FormatNumber(cell.num)) : cell.text;
+        auto lv = levels.find(text);
         if (lv == levels.end()) {
-          lv = levels.emplace(cell.text, static_cast<int32_t>(c.levels.size())).first;
-          c.levels.push_back(cell.text);
+          lv = levels.emplace(text, static_cast<int32_t>(c.levels.size())).first;
+          c.levels.push_back(text);
         }
         c.code[i] = lv->second;
       }
