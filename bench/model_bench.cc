@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -151,17 +152,36 @@ int main(int argc, char** argv) {
   const double t_tenc = Secs(t0);
   t0 = std::chrono::steady_clock::now();
   lm::Trees trees;
-  if (auto s = trees.Fit(xt.data(), rows, tenc.width(), d.y, {}); !s.ok()) {
+  lm::TreesOptions topt;
+  if (const char* v = std::getenv("LG_ROUNDS")) topt.rounds = std::atoi(v);
+  if (const char* v = std::getenv("LG_DEPTH")) topt.max_depth = std::atoi(v);
+  if (const char* v = std::getenv("LG_MAX_BIN")) topt.max_bin = std::atoi(v);
+  if (const char* v = std::getenv("LG_SUBSAMPLE")) topt.subsample = std::atof(v);
+  if (const char* v = std::getenv("LG_ETA")) topt.eta = std::atof(v);
+  if (auto s = trees.Fit(xt.data(), rows, tenc.width(), d.y, topt); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
     return 1;
   }
   const double t_tfit = Secs(t0);
-  std::printf("trees: encode %.2f s, fit %.2f s (150 rounds, depth 5, 2 threads)\n", t_tenc,
-              t_tfit);
+  std::printf(
+      "trees: encode %.2f s, fit %.2f s (rounds %d, depth %d, max_bin %d, subsample %.2f)\n",
+      t_tenc, t_tfit, topt.rounds, topt.max_depth, topt.max_bin, topt.subsample);
   t0 = std::chrono::steady_clock::now();
   auto pt = trees.Predict(xt.data(), rows, tenc.width());
   const double t_tscore = Secs(t0);
   std::printf("trees scoring: %.2f s = %.2f M leads/s\n", t_tscore,
               static_cast<double>(rows) / t_tscore / 1e6);
+  if (pt.ok()) {
+    std::vector<double> ps(pt->begin(), pt->end());
+    // In-sample AUC (the same table for every setting: a relative check only).
+    std::vector<uint32_t> idx(rows);
+    for (uint32_t i = 0; i < rows; ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) { return ps[a] < ps[b]; });
+    double rank_sum = 0, npos = 0;
+    for (size_t k = 0; k < rows; ++k)
+      if (d.y[idx[k]]) rank_sum += static_cast<double>(k + 1), ++npos;
+    const double nneg = static_cast<double>(rows) - npos;
+    std::printf("trees in-sample AUC %.4f\n", (rank_sum - npos * (npos + 1) / 2) / (npos * nneg));
+  }
   return pt.ok() ? 0 : 1;
 }

@@ -250,6 +250,16 @@ TEST_F(ServerApi, LeadIsTheJsonOfShow) {
   EXPECT_EQ(Call("GET", "/v1/leads/{id}", "/v1/leads/L-3?at=yesterday", "admin").status, 400);
 }
 
+TEST_F(ServerApi, QueueSortByProbabilityNeedsAModel) {
+  // docs/predictive.md: ?sort=probability ranks by the active model; without
+  // one it is a 422 that says how to get one; other sorts are a 400.
+  HttpResult r = Call("GET", "/v1/queue", "/v1/queue?sort=probability", "manager");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("model train"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("GET", "/v1/queue", "/v1/queue?sort=total", "manager").status, 200);
+  EXPECT_EQ(Call("GET", "/v1/queue", "/v1/queue?sort=fit", "manager").status, 400);
+}
+
 TEST_F(ServerApi, RepsSeeTheirOwnAndUnassignedLeads) {
   auto ids = [&](const std::string& who, const std::string& q) {
     HttpResult r = Call("GET", "/v1/queue", "/v1/queue" + q, who);

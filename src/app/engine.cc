@@ -734,6 +734,7 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
       auto breaches = Breaches(lead);
       if (!breaches.ok()) return breaches.status();
       r.breaches = std::move(*breaches);
+      AttachPrediction(&r);
       return r;
     }
   }
@@ -752,6 +753,7 @@ Result<ShowResult> Engine::Show(const std::string& lead, Micros at, bool refold)
   for (SlaBreach& b : *breaches) {
     if (b.due <= at) r.breaches.push_back(std::move(b));
   }
+  AttachPrediction(&r);
   return r;
 }
 

@@ -13,6 +13,7 @@
 
 #include "app/feedback.h"
 #include "app/notify.h"
+#include "app/prediction.h"
 #include "app/reports.h"
 #include "common/status.h"
 #include "fold/fold.h"
@@ -48,6 +49,7 @@ struct QueueRow {
   double fit, engagement, total;
   std::optional<std::string> owner;
   std::string who;  // "Ana Ruiz, VP Finance at Acme" from the traits, for people
+  std::optional<double> probability = std::nullopt;  // queue --sort probability
 };
 
 // "Ana Ruiz, VP Finance at Acme" (whatever of it the traits have).
@@ -95,6 +97,7 @@ struct ShowResult {
   int64_t event_count = 0;          // all the lead's events up to as_of
   std::vector<Action> actions;
   Micros as_of;
+  std::optional<Prediction> prediction;  // from the active model, if any
 };
 
 struct ActRequest {
@@ -124,6 +127,9 @@ struct ProgressSink {
 };
 
 class Outbox;
+struct TrainingOptions;  // app/model_data.h
+struct TrainingTable;
+struct ActiveModel;
 
 class Engine {
  public:
@@ -220,6 +226,14 @@ class Engine {
   Status FireDueSlas(Micros now);
   Result<std::vector<SlaBreach>> Breaches(const std::string& lead);  // "" = every lead
 
+  // Predictive scoring (model_data.cc, docs/predictive.md): the training
+  // table from the won/lost history (each lead folded as of just before its
+  // label), the active model's prediction of a lead, the queue by it.
+  Result<TrainingTable> TrainingData(const TrainingOptions& opt);
+  Result<std::optional<Prediction>> Predict(const LeadState& s, Micros at);
+  Result<std::vector<QueueRow>> QueueByProbability(Micros at, std::optional<Stage> stage,
+                                                   int64_t limit, bool refold = false);
+
   const std::vector<PlaybookVersion>& versions() const { return versions_; }
   const Playbook& PlaybookAt(Micros at) const;
   Store& store() { return *store_; }
@@ -284,6 +298,9 @@ class Engine {
                       const std::string& team, const std::string& reason);
   Status CheckRoutingUsers(const Playbook& pb);
   void AnnotateSla(SlaReport* r);
+  std::shared_ptr<ActiveModel> model_;  // the active stored model, loaded once (model_data.cc)
+  Result<std::shared_ptr<ActiveModel>> LoadActiveModel();
+  void AttachPrediction(ShowResult* r);  // sets r->prediction (a warning if the model fails)
 };
 
 }  // namespace leadgate

@@ -85,6 +85,19 @@ std::string Describe(const Event& e) {
   return e.name;
 }
 
+// The active model's prediction (null without a model): docs/predictive.md.
+Json PredictionJson(const std::optional<Prediction>& p) {
+  if (!p) return nullptr;
+  Json f = Json::array();
+  for (const auto& x : p->factors)
+    f.push_back({{"feature", x.feature}, {"value", x.value}, {"effect", x.effect}});
+  return {{"probability", std::round(p->probability * 1e4) / 1e4},
+          {"model_version", p->model_version},
+          {"kind", p->kind},
+          {"label", p->label},
+          {"factors", f}};
+}
+
 }  // namespace
 
 Json ShowJson(const ShowResult& r) {
@@ -162,6 +175,7 @@ Json ShowJson(const ShowResult& r) {
     j["escalations"] = esc;
   }
   j["events"] = r.event_count;
+  j["prediction"] = PredictionJson(r.prediction);
   // The latest 40 events, in timeline order (the dossier's journey).
   Json recent = Json::array();
   std::vector<const Event*> order;
@@ -193,6 +207,7 @@ Json QueueJson(const std::vector<QueueRow>& rows) {
                    {"engagement", Round2(r.engagement)},
                    {"total", Round2(r.total)},
                    {"owner", OptJson(r.owner)}});
+    if (r.probability) out.back()["probability"] = std::round(*r.probability * 1e4) / 1e4;
   }
   return out;
 }
@@ -239,6 +254,14 @@ std::string ShowText(const ShowResult& r, const Playbook& pb, bool color) {
     std::string label = l.kind == "cap" ? "engagement cap" : pb.RuleLabel(l.rule);
     out += fmt::format("  {:>8}  {:<11} {:<34} {}\n", Num(l.points), l.kind, label,
                        l.kind == "engagement" ? fmt::format("x{}", l.count) : "");
+  }
+  if (r.prediction) {
+    const Prediction& p = *r.prediction;
+    out += fmt::format("\nPrediction  {} chance of {}  (model v{}, {})\n",
+                       Paint(color, "1", fmt::format("{:.0f} %", 100 * p.probability)),
+                       p.label == "sql" ? "reaching sql" : "winning", p.model_version, p.kind);
+    for (const auto& f : p.factors)
+      out += fmt::format("  {:>+7.2f}  {} = {}\n", f.effect, f.feature, f.value);
   }
   out += "\nTraits\n";
   for (const auto& [k, v] : s.traits) out += fmt::format("  {:<16} {}\n", k, v.ToText());
@@ -342,9 +365,10 @@ std::string QueueText(const std::vector<QueueRow>& rows, Micros at, bool color) 
       while (cut > 0 && (static_cast<unsigned char>(who[cut]) & 0xC0) == 0x80) --cut;
       who = who.substr(0, cut) + "...";
     }
-    out += fmt::format("{:>4}  {:<{}}  {:<{}}  {:<12} {:>7} {:>11} {:>7}  {}\n", ++i, r.id, w, who,
-                       ww, StageName(r.stage), Num(r.fit), Num(r.engagement), Num(r.total),
-                       r.owner.value_or("-"));
+    out += fmt::format("{:>4}  {:<{}}  {:<{}}  {:<12} {:>7} {:>11} {:>7}  {}{}\n", ++i, r.id, w,
+                       who, ww, StageName(r.stage), Num(r.fit), Num(r.engagement), Num(r.total),
+                       r.owner.value_or("-"),
+                       r.probability ? fmt::format("  p={:.0f} %", 100 * *r.probability) : "");
   }
   return out;
 }

@@ -353,6 +353,11 @@ int Main(int argc, char** argv) {
   queue->add_option("--team", q_team, "a routing team's waiting queue (docs/routing.md)");
   queue->add_flag("--refold", q_refold,
                   "refold every lead instead of reading projections (slow; to verify)");
+  std::string q_sort = "total";
+  queue
+      ->add_option("--sort", q_sort,
+                   "total (the playbook score, default) or probability (the active model's)")
+      ->capture_default_str();
   queue->callback([&] {
     auto at = q_at.Get();
     if (!at.ok()) return void(rc = ExitFor(at.status()));
@@ -364,7 +369,11 @@ int Main(int argc, char** argv) {
     auto e = Engine::Open(db);
     if (!e.ok()) return void(rc = ExitFor(e.status()));
     if (!q_team.empty()) return void(rc = PrintTeamQueue(**e, q_team, q_json));
-    auto rows = (*e)->Queue(*at, stage, q_limit, q_refold);
+    if (q_sort != "total" && q_sort != "probability")
+      return void(
+          rc = ExitFor(Status::Usage("--sort is total or probability, not '" + q_sort + "'")));
+    auto rows = q_sort == "probability" ? (*e)->QueueByProbability(*at, stage, q_limit, q_refold)
+                                        : (*e)->Queue(*at, stage, q_limit, q_refold);
     if (!rows.ok()) return void(rc = ExitFor(rows.status()));
     if (q_json) {
       std::cout << QueueJson(*rows).dump(2) << "\n";

@@ -6,4 +6,6 @@
 
 namespace leadgate {
 void AddModelCommands(CLI::App& app, std::string& db, int& rc);
-}
+// `leadgate model suggest` (suggest_cmd.cc).
+void AddSuggestCommand(CLI::App* model, std::string& db, int& rc);
+}  // namespace leadgate

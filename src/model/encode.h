@@ -14,9 +14,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "model/dataset.h"
 
 namespace leadgate::model {
@@ -40,6 +42,20 @@ class Encoder {
   // fast path for scoring many leads with a linear model.
   std::vector<double> Linear(const Dataset& d, const std::vector<uint32_t>& rows, double intercept,
                              const double* weights) const;
+  // One row's logit split by input column: (column index in `d`, the summed
+  // weight * encoded value of that column's outputs), for each fitted column.
+  std::vector<std::pair<size_t, double>> Terms(const Dataset& d, uint32_t row,
+                                               const double* weights) const;
+  // The input column (its index in the table last fitted or bound) of output j.
+  size_t OutputColumn(size_t j) const { return features_[owner_[j]].column; }
+
+  // The fitted state (by column name and level text, not by code), so a
+  // stored model can score another table with the same column names.
+  nlohmann::json ToJson() const;
+  static Result<Encoder> FromJson(const nlohmann::json& j);
+  // Re-points the encoder at `d` (columns found by name, levels by text);
+  // a column `d` lacks is an error, a level it has never seen is "other".
+  Status Bind(const Dataset& d);
 
  private:
   struct Feature {
@@ -49,12 +65,17 @@ class Encoder {
     int missing_slot = -1;           // numeric: indicator output; categorical: missing output
     std::vector<int32_t> level_out;  // categorical: code -> output, -1 = "other"
     int other_slot = -1;
-    int first = 0;                              // numeric: output of the value
-    std::vector<std::vector<int>> level_words;  // title columns: code -> word outputs
+    int first = 0;                                   // numeric: output of the value
+    std::vector<std::vector<int>> level_words;       // title columns: code -> word outputs
+    std::string name;                                // the input column's name
+    std::vector<std::pair<std::string, int>> kept;   // categorical: level text -> output
+    std::vector<std::pair<std::string, int>> words;  // title columns: word -> output
+    bool title = false;
   };
   EncoderOptions opt_;
   std::vector<Feature> features_;
   std::vector<std::string> names_;
+  std::vector<size_t> owner_;  // output -> index in features_
 };
 
 }  // namespace leadgate::model

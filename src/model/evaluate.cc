@@ -221,6 +221,10 @@ Result<EvalReport> Evaluate(const Dataset& d, const EvalOptions& opt) {
   for (uint8_t v : rep.y) rep.positives += v;
   rep.metrics = ComputeMetrics(rep.oof, rep.y);
   rep.baseline = ComputeMetrics(rep.oof_baseline, rep.y);
+  // The bootstrap costs 200 AUCs; on big tables the interval is narrow anyway.
+  const int resamples = rep.y.size() <= 200000 ? 200 : 20;
+  rep.auc_interval = AucBootstrap(rep.oof, rep.y, opt.seed, resamples);
+  rep.baseline_auc_interval = AucBootstrap(rep.oof_baseline, rep.y, opt.seed, resamples);
   return rep;
 }
 
@@ -244,6 +248,11 @@ nlohmann::ordered_json EvalJson(const EvalReport& r) {
     for (const auto& c : r.candidates)
       j["candidates"].push_back({{"model", c.model}, {"auc", c.auc}, {"log_loss", c.log_loss}});
   }
+  j["auc_interval"] = {{"low", Round6(r.auc_interval.low)},
+                       {"high", Round6(r.auc_interval.high)},
+                       {"baseline_low", Round6(r.baseline_auc_interval.low)},
+                       {"baseline_high", Round6(r.baseline_auc_interval.high)},
+                       {"method", "bootstrap 95 %"}};
   j["warnings"] = r.warnings;
   return j;
 }
@@ -259,6 +268,10 @@ std::string EvalText(const EvalReport& r) {
       r.by_time ? "forward in time" : "stratified", r.seed);
   s += fmt::format("{:<10} {:>10} {:>10}\n", "", r.model, "baseline");
   s += fmt::format("{:<10} {:>10.4f} {:>10.4f}\n", "ROC AUC", r.metrics.auc, r.baseline.auc);
+  s += fmt::format(
+      "{:<10} {:>10} {:>10}\n", "AUC 95 %",
+      fmt::format("{:.2f}-{:.2f}", r.auc_interval.low, r.auc_interval.high),
+      fmt::format("{:.2f}-{:.2f}", r.baseline_auc_interval.low, r.baseline_auc_interval.high));
   s += fmt::format("{:<10} {:>10.4f} {:>10.4f}\n", "log loss", r.metrics.log_loss,
                    r.baseline.log_loss);
   s += fmt::format("{:<10} {:>10.4f} {:>10.4f}\n", "Brier", r.metrics.brier, r.baseline.brier);

@@ -45,8 +45,9 @@ struct EvalReport {
   bool by_time = false;
   size_t features = 0;  // encoded width of the last fold's logistic/trees input
   Metrics metrics, baseline;
-  std::vector<double> fold_auc;       // per fold, the reported model
-  std::vector<Candidate> candidates;  // --model best: both, by out-of-fold log loss
+  Interval auc_interval, baseline_auc_interval;  // bootstrap 95 % (metrics.h)
+  std::vector<double> fold_auc;                  // per fold, the reported model
+  std::vector<Candidate> candidates;             // --model best: both, by out-of-fold log loss
   std::vector<std::string> warnings;
   // Seconds spent encoding + fitting + scoring, per model, summed over folds
   // (not in the JSON: it would make runs differ).

@@ -99,4 +99,37 @@ std::vector<RocPoint> RocCurve(const std::vector<double>& p, const std::vector<u
   return out;
 }
 
+Interval AucBootstrap(const std::vector<double>& p, const std::vector<uint8_t>& y, uint64_t seed,
+                      int resamples) {
+  Interval iv;
+  const size_t n = p.size();
+  if (n == 0 || resamples < 2) return iv;
+  uint64_t state = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  auto next = [&state] {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  std::vector<double> aucs, bp(n);
+  std::vector<uint8_t> by(n);
+  for (int b = 0; b < resamples; ++b) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t k = static_cast<size_t>(next() % n);
+      bp[i] = p[k];
+      by[i] = y[k];
+    }
+    aucs.push_back(Auc(bp, by));
+  }
+  std::sort(aucs.begin(), aucs.end());
+  auto q = [&](double f) {
+    const size_t i =
+        std::min(aucs.size() - 1, static_cast<size_t>(f * static_cast<double>(aucs.size())));
+    return aucs[i];
+  };
+  iv.low = q(0.025);
+  iv.high = q(0.975);
+  return iv;
+}
+
 }  // namespace leadgate::model

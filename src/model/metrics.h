@@ -29,6 +29,16 @@ struct Metrics {
 Metrics ComputeMetrics(const std::vector<double>& p, const std::vector<uint8_t>& y);
 double Auc(const std::vector<double>& p, const std::vector<uint8_t>& y);
 
+// A percentile bootstrap interval of the AUC: `resamples` draws of the rows
+// with replacement (splitmix64 seeded with `seed`, so deterministic), the
+// 2.5 % and 97.5 % quantiles. With few positives it is wide: that width is
+// how uncertain the model's ranking is.
+struct Interval {
+  double low = 0.5, high = 0.5;
+};
+Interval AucBootstrap(const std::vector<double>& p, const std::vector<uint8_t>& y, uint64_t seed,
+                      int resamples = 200);
+
 struct RocPoint {
   double fpr, tpr;
 };

@@ -53,6 +53,8 @@ Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>
       {"min_child_weight", std::to_string(opt.min_child_weight)},
       {"base_score", std::to_string(rate)},
       {"nthread", std::to_string(threads)},
+      {"max_bin", std::to_string(opt.max_bin > 0 ? opt.max_bin : 256)},
+      {"subsample", std::to_string(opt.subsample)},
       {"seed", std::to_string(opt.seed)},
       {"verbosity", "0"},
   };
@@ -80,6 +82,48 @@ Result<std::vector<double>> Trees::Predict(const float* x, size_t n, size_t p) c
   for (double& v : out)
     if (!std::isfinite(v)) v = 0.5;
   return out;
+}
+
+Result<std::vector<float>> Trees::Contributions(const float* x, size_t n, size_t p) const {
+  if (!booster_) return Status::Internal("XGBoost: contributions before fit");
+  DMatrix dm;
+  if (XGDMatrixCreateFromMat(x, n, p, std::numeric_limits<float>::quiet_NaN(), &dm.h) != 0)
+    return Err("DMatrix");
+  const char* cfg =
+      R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* res = nullptr;
+  if (XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster_), dm.h, cfg, &shape, &dim,
+                                  &res) != 0)
+    return Err("contributions");
+  std::vector<float> out(res, res + n * (p + 1));
+  for (float& v : out)
+    if (!std::isfinite(v)) v = 0;
+  return out;
+}
+
+Result<std::string> Trees::Save() const {
+  if (!booster_) return Status::Internal("XGBoost: save before fit");
+  bst_ulong len = 0;
+  const char* buf = nullptr;
+  if (XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format": "json"})",
+                                 &len, &buf) != 0)
+    return Err("save");
+  return std::string(buf, len);
+}
+
+Status Trees::Load(const std::string& json) {
+  BoosterHandle b = nullptr;
+  if (XGBoosterCreate(nullptr, 0, &b) != 0) return Err("booster");
+  if (XGBoosterLoadModelFromBuffer(b, json.data(), json.size()) != 0) {
+    XGBoosterFree(b);
+    return Err("load");
+  }
+  XGBoosterSetParam(b, "nthread", "1");
+  if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+  booster_ = b;
+  return Status::Ok();
 }
 
 }  // namespace leadgate::model

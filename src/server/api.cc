@@ -733,7 +733,7 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
     res.route = "/v1/queue";
     methods({"GET"});
     NeedFull(p);
-    AllowQuery(t, {"at", "stage", "limit", "owner"});
+    AllowQuery(t, {"at", "stage", "limit", "owner", "sort"});
     Micros at = AtParam(t).value_or(now);
     std::optional<Stage> stage;
     if (auto it = t.query.find("stage"); it != t.query.end()) {
@@ -762,7 +762,14 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
       }
     }
     const bool filter = owner.has_value() || p.role == Role::kRep;
-    auto rows = Must(engine_.Queue(at, stage, filter ? 0 : limit));
+    bool by_probability = false;  // ?sort=probability: the active model's (docs/predictive.md)
+    if (auto it = t.query.find("sort"); it != t.query.end()) {
+      if (it->second != "total" && it->second != "probability")
+        Fail(400, "bad_request", "?sort='" + it->second + "' must be total or probability");
+      by_probability = it->second == "probability";
+    }
+    auto rows = Must(by_probability ? engine_.QueueByProbability(at, stage, filter ? 0 : limit)
+                                    : engine_.Queue(at, stage, filter ? 0 : limit));
     if (filter) {
       std::vector<QueueRow> kept;
       for (auto& r : rows) {

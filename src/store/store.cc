@@ -94,6 +94,12 @@ CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY, webhook_id TEXT NOT NU
 CREATE INDEX IF NOT EXISTS outbox_owed ON outbox(next_at, id) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_by_state ON outbox(state, id);
 )SQL",
+    // 6: trained models, versioned; `active` marks the one that scores (docs/predictive.md).
+    R"SQL(
+CREATE TABLE models(version INTEGER PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL,
+  created_at INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL,
+  metrics TEXT NOT NULL, model TEXT NOT NULL);
+)SQL",
 };
 
 constexpr const char* kLeadIndexes =
