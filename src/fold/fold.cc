@@ -69,6 +69,7 @@ class Folder {
     }
     size_t nver = 1;
     while (nver < versions_.size() && versions_[nver].applied_at <= opts_.as_of) ++nver;
+    keep_traits_ = !opts_.lean || nver > 1;
     // Points in timeline order: merge of apply points (versions_[1, nver)),
     // events and actions; at one timestamp, apply points, then events, then
     // actions (each kind in its own order).
@@ -225,6 +226,7 @@ class Folder {
         break;
       case Stage::kSql:
       case Stage::kOpportunity:
+        if (opts_.lean) break;
         s_.warnings.push_back("disqualify rule '" + r.id + "' (" + r.reason + ") fired at " +
                               FormatRfc3339(ts) + " while the lead was in " + StageName(s_.stage) +
                               ": recorded as a warning only");
@@ -235,11 +237,13 @@ class Folder {
   }
 
   // Automatic changes at a point, in the spec's order.
-  void Automatic(Micros ts, bool activity, const Event* e = nullptr) {
+  // `rules`: the activity's rules under this version (pb().FindEvent(e->name)).
+  void Automatic(Micros ts, bool activity, const Event* e = nullptr,
+                 const Playbook::EventRules* rules = nullptr) {
     const Playbook& p = pb();
     EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, cache_, nullptr, field_memo_.data()};
     // 1. Disqualify: event-triggered rules, then trait conditions that became true.
-    const Playbook::EventRules* ev = activity ? p.FindEvent(e->name) : nullptr;
+    const Playbook::EventRules* ev = activity ? rules : nullptr;
     if (ev != nullptr) {
       for (int idx : ev->disqualify) {
         const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
@@ -311,10 +315,12 @@ class Folder {
         const Playbook& p = pb();
         bool changed = false;
         for (const auto& [k, v] : e.props) {
-          if (v.is_null()) {
-            s_.traits.erase(k);
-          } else {
-            s_.traits.insert_or_assign(k, v);
+          if (keep_traits_) {
+            if (v.is_null()) {
+              s_.traits.erase(k);
+            } else {
+              s_.traits.insert_or_assign(k, v);
+            }
           }
           int f = p.FieldIndex(k);
           if (f >= 0) changed |= SetField(f, v);
@@ -327,11 +333,13 @@ class Folder {
         break;
       }
       case EventType::kTrack:
-      case EventType::kPage:
+      case EventType::kPage: {
         s_.last_activity_at = e.ts;
-        eng_.Add(e.name, e.props, e.ts, s_.fields.data(), cache_);
-        Automatic(e.ts, true, &e);
+        const Playbook::EventRules* rules = pb().FindEvent(e.name);
+        eng_.Add(rules, e.props, e.ts, s_.fields.data(), cache_);
+        Automatic(e.ts, true, &e, rules);
         break;
+      }
       case EventType::kOther:
         break;
     }
@@ -346,6 +354,7 @@ class Folder {
     }
     if (!why.empty()) {
       s_.skipped_actions.emplace_back(a.seq, why);
+      if (opts_.lean) return;
       s_.warnings.push_back("action '" + std::string(ActionName(a.kind)) + "' by " + a.by + " at " +
                             FormatRfc3339(a.ts) + " was skipped: " + why);
       return;
@@ -415,6 +424,7 @@ class Folder {
     FitLines(p, fit_held_, &s_.explanation);
     eng_.Explain(t, &s_.explanation);
     if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
+    if (opts_.lean) return;
     for (size_t i = 0; i < p.fields.size(); ++i) {
       if (s_.fields[i].state == FieldValue::State::kBad) {
         s_.warnings.push_back("trait '" + p.fields[i].name +
@@ -431,6 +441,7 @@ class Folder {
   const std::vector<const Event*>* ev_ = nullptr;  // the events in timeline order
   std::vector<const Event*> sorted_events_;        // when the input was not
   std::vector<MatchCache::Entry> field_memo_;      // matches on the current fields
+  bool keep_traits_ = true;                        // s_.traits is kept (FoldOptions::lean)
   bool traits_changed_ = true;  // typed fields or version changed since the last point
   size_t events_done_ = 0;      // (*ev_)[0, events_done_) are folded
   size_t version_idx_ = 0;
