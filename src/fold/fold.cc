@@ -134,10 +134,24 @@ class Folder {
   bool SetField(int f, const Value& v) {
     const Playbook& p = pb();
     size_t fi = static_cast<size_t>(f);
-    FieldValue nv = ReadAsField(v, p.fields[fi].type);
     FieldValue& cur = s_.fields[fi];
-    if (nv.state == cur.state && nv.value == cur.value) return false;
-    cur = std::move(nv);
+    if (p.fields[fi].type == FieldType::kText && v.kind == Value::Kind::kString) {
+      // What ReadAsField gives (kOk, Value::String(v.str)), compared and
+      // stored without building it: identify events mostly repeat a trait.
+      if (cur.state == FieldValue::State::kOk && cur.value.kind == Value::Kind::kString &&
+          !cur.value.b && cur.value.num == 0 && cur.value.str == v.str) {
+        return false;
+      }
+      cur.state = FieldValue::State::kOk;
+      cur.value.kind = Value::Kind::kString;
+      cur.value.b = false;
+      cur.value.num = 0;
+      cur.value.str.assign(v.str);
+    } else {
+      FieldValue nv = ReadAsField(v, p.fields[fi].type);
+      if (nv.state == cur.state && nv.value == cur.value) return false;
+      cur = std::move(nv);
+    }
     for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
       if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
     }
