@@ -1,6 +1,7 @@
 #include "fold/fold.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace leadgate {
 namespace {
@@ -24,13 +25,41 @@ void PrefetchValues(const Event& e) {
 
 constexpr size_t kLookahead = 4;  // events ahead whose property text is prefetched
 
+// A fold's working buffers (not part of its result), kept per thread between
+// folds: folding lead after lead (rebuild, refresh, backtest) reuses their
+// capacity instead of allocating them per lead. Every fold resets them.
+struct FoldBuffers {
+  std::vector<MatchCache::Entry> field_memo;
+  std::vector<uint8_t> fit_held, trait_before;
+  EngagementState eng;
+};
+thread_local std::unique_ptr<FoldBuffers> t_spare_buffers;
+
+std::unique_ptr<FoldBuffers> TakeBuffers() {
+  std::unique_ptr<FoldBuffers> b = std::move(t_spare_buffers);
+  if (!b) return std::make_unique<FoldBuffers>();
+  b->field_memo.clear();
+  b->fit_held.clear();
+  b->trait_before.clear();
+  return b;
+}
+
 class Folder {
  public:
   Folder(const std::string& id, const std::vector<PlaybookVersion>& versions,
          const FoldOptions& opts)
-      : versions_(versions), opts_(opts) {
+      : versions_(versions),
+        opts_(opts),
+        buf_(TakeBuffers()),
+        field_memo_(buf_->field_memo),
+        fit_held_(buf_->fit_held),
+        eng_(buf_->eng),
+        trait_before_(buf_->trait_before) {
     s_.id = id;
   }
+  ~Folder() { t_spare_buffers = std::move(buf_); }
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
 
   LeadState Run(const std::vector<const Event*>& events,
                 const std::vector<const Action*>& actions) {
@@ -451,21 +480,22 @@ class Folder {
 
   const std::vector<PlaybookVersion>& versions_;
   FoldOptions opts_;
+  std::unique_ptr<FoldBuffers> buf_;  // field_memo_, fit_held_, eng_, trait_before_
   LeadState s_;
   const std::vector<const Event*>* ev_ = nullptr;  // the events in timeline order
   std::vector<const Event*> sorted_events_;        // when the input was not
-  std::vector<MatchCache::Entry> field_memo_;      // matches on the current fields
+  std::vector<MatchCache::Entry>& field_memo_;     // matches on the current fields
   bool keep_traits_ = true;                        // s_.traits is kept (FoldOptions::lean)
   bool traits_changed_ = true;  // typed fields or version changed since the last point
   size_t events_done_ = 0;      // (*ev_)[0, events_done_) are folded
   size_t version_idx_ = 0;
   MatchCache* cache_ = nullptr;
   double fit_ = 0;
-  std::vector<uint8_t> fit_held_;  // per fit rule: holds on the current fields
-  EngagementState eng_;
+  std::vector<uint8_t>& fit_held_;  // per fit rule: holds on the current fields
+  EngagementState& eng_;
   // Trait-triggered disqualify conditions at the previous point, by rule index
   // of the current version; rules of other versions by id.
-  std::vector<uint8_t> trait_before_;
+  std::vector<uint8_t>& trait_before_;
   std::map<std::string, bool> trait_retired_;
   std::optional<Micros> nurture_at_;
 };
