@@ -567,8 +567,6 @@ const Playbook::EventRules* Playbook::FindEvent(std::string_view name) const {
   if (name.size() >= events_by_size.size()) return nullptr;
   for (int i : events_by_size[name.size()]) {
     const EventRules& e = events[static_cast<size_t>(i)];
-    // The first byte inline: most candidates of the same length differ there.
-    if (!name.empty() && e.name[0] != name[0]) continue;
     if (std::memcmp(e.name.data(), name.data(), name.size()) == 0) return &e;
   }
   return nullptr;
@@ -576,11 +574,7 @@ const Playbook::EventRules* Playbook::FindEvent(std::string_view name) const {
 
 int Playbook::FieldIndex(std::string_view n) const {
   for (size_t i = 0; i < fields.size(); ++i) {
-    const std::string& f = fields[i].name;
-    // Length and first byte inline (the fold asks for every trait of every
-    // identify event, most of them not fields), then the rest.
-    if (f.size() != n.size() || (!n.empty() && f[0] != n[0])) continue;
-    if (f == n) return static_cast<int>(i);
+    if (fields[i].name == n) return static_cast<int>(i);
   }
   return -1;
 }
