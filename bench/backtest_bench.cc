@@ -3,11 +3,12 @@
 // and a whole RunBacktest (current + candidate). Generated data, default
 // playbook. Loading is timed apart from the replay.
 //
-//   build/backtest_bench [--leads N] [--events M] [--reps R] [--db STORE]
+//   build/backtest_bench [--leads N] [--events M] [--reps R] [--db STORE] [--lean 0|1]
 //
 // With --db, the log is loaded from that store (LoadReplayLog, as the command
 // does) and its stored playbook versions are replayed; otherwise the
-// generator's events are parsed in memory.
+// generator's events are parsed in memory. Replays full states and lean ones
+// (FoldOptions::lean, what RunBacktest uses); --lean 0 or 1 runs one kind only.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -41,11 +42,13 @@ int Run(int argc, char** argv) {
   opt.events = 2000000;
   int reps = 3;
   std::string db;
+  int only = -1;  // --lean 0: full replays only; --lean 1: lean only (callgrind)
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--leads")) opt.leads = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--events")) opt.events = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--db")) db = argv[i + 1];
+    if (!std::strcmp(argv[i], "--lean")) only = std::atoi(argv[i + 1]);
   }
   ReplayLog log;
   std::vector<PlaybookVersion> versions;
@@ -80,25 +83,32 @@ int Run(int argc, char** argv) {
                 static_cast<long long>(log.events));
   }
   const double n = static_cast<double>(log.events);
-  for (int threads : {1, 2}) {
+  for (int mode = 0; mode < 4; ++mode) {
+    const int threads = mode % 2 + 1;
+    const bool lean = mode >= 2;  // FoldOptions::lean, what RunBacktest replays with
+    if (only >= 0 && lean != (only == 1)) continue;
     double best = 1e300;
     for (int r = 0; r < reps; ++r) {
       double a = Now(), ca = Cpu();
       int64_t count = 0;
       std::atomic<int64_t> seen{0};
-      ReplayAll(log, versions, threads, [&](size_t, const LeadState& s) {
-        if (s.stage != Stage::kLead) seen.fetch_add(1, std::memory_order_relaxed);
-      });
+      ReplayAll(
+          log, versions, threads,
+          [&](size_t, const LeadState& s) {
+            if (s.stage != Stage::kLead) seen.fetch_add(1, std::memory_order_relaxed);
+          },
+          lean);
       count = seen.load();
       double dt = Now() - a, cpu = Cpu() - ca;
       best = std::min(best, dt);
       std::printf(
-          "  replay, %d worker(s): %.3f s wall, %.2f M events/s; %.3f CPU s, %.2f M events per "
+          "  replay%s, %d worker(s): %.3f s wall, %.2f M events/s; %.3f CPU s, %.2f M events per "
           "CPU second (%lld leads out of lead)\n",
-          threads, dt, n / dt / 1e6, cpu, n / cpu / 1e6, static_cast<long long>(count));
+          lean ? " (lean)" : "", threads, dt, n / dt / 1e6, cpu, n / cpu / 1e6,
+          static_cast<long long>(count));
     }
-    std::printf("replay %d worker(s), best of %d: %.3f s = %.2f M events/s\n", threads, reps, best,
-                n / best / 1e6);
+    std::printf("replay%s %d worker(s), best of %d: %.3f s = %.2f M events/s\n",
+                lean ? " (lean)" : "", threads, reps, best, n / best / 1e6);
   }
   {
     auto cand = std::make_shared<Playbook>(*versions.back().playbook);

@@ -236,5 +236,65 @@ TEST(FoldPerfRegress, DigestMatchesThePreOptimizationFold) {
   EXPECT_EQ(digest, 0x9d812c7f61a6107eULL) << "the fold's results changed";
 }
 
+// FoldOptions::lean (the backtest's replay) leaves out the traits (with one
+// version in force) and the warnings, and nothing else: every other member
+// equals the full fold's, under one version and under three.
+TEST(FoldPerfRegress, LeanFoldEqualsTheFullFoldButTraitsAndWarnings) {
+  const std::vector<PlaybookVersion> all = Versions();
+  ASSERT_EQ(all.size(), 3u);
+  const std::vector<Event> events = Events();
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const Event*>> by_lead;
+  for (const Event& e : events) {
+    if (!by_lead.count(e.lead_id)) order.push_back(e.lead_id);
+    by_lead[e.lead_id].push_back(&e);
+  }
+  std::vector<Action> actions;  // accepted and refused ones (refusals warn)
+  int64_t seq = 0;
+  for (size_t i = 0; i < order.size(); i += 5) {
+    const std::string& id = order[i];
+    Micros t = by_lead[id].front()->ts;
+    for (ActionKind k : {ActionKind::kAccept, ActionKind::kPromote, ActionKind::kDisqualify}) {
+      Action a;
+      a.seq = ++seq;
+      a.lead_id = id;
+      a.kind = k;
+      a.by = "rep";
+      a.role = Role::kRep;
+      a.ts = t + seq % 9 * kDay;
+      if (k == ActionKind::kDisqualify) a.reason = "no budget";
+      actions.push_back(a);
+    }
+  }
+  std::map<std::string, std::vector<const Action*>> actions_by_lead;
+  for (const Action& a : actions) actions_by_lead[a.lead_id].push_back(&a);
+  for (int set = 0; set < 3; ++set) {
+    std::vector<PlaybookVersion> versions =
+        set == 2 ? all : std::vector<PlaybookVersion>{all[static_cast<size_t>(set)]};
+    std::vector<MatchCache> caches;
+    for (const auto& v : versions) caches.emplace_back(v.playbook->memo_groups);
+    int with_traits = 0, with_warnings = 0;
+    for (const std::string& id : order) {
+      FoldOptions full;
+      full.caches = &caches;
+      FoldOptions lean = full;
+      lean.lean = true;
+      LeadState a = Fold(id, by_lead[id], actions_by_lead[id], versions, full);
+      LeadState b = Fold(id, by_lead[id], actions_by_lead[id], versions, lean);
+      with_traits += !a.traits.empty();
+      with_warnings += !a.warnings.empty();
+      EXPECT_TRUE(b.warnings.empty()) << id;
+      if (versions.size() == 1) {
+        EXPECT_TRUE(b.traits.empty()) << id;
+        a.traits.clear();
+      }
+      a.warnings.clear();
+      EXPECT_EQ(Describe(a), Describe(b)) << "set " << set << ", lead " << id;
+    }
+    EXPECT_GT(with_traits, 100) << "set " << set;
+    EXPECT_GT(with_warnings, 10) << "set " << set;
+  }
+}
+
 }  // namespace
 }  // namespace leadgate

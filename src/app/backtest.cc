@@ -29,7 +29,8 @@ int Workers(int threads) {
   return static_cast<int>(std::max(1u, std::min(hc, 8u)));
 }
 
-// Folds every lead; fn(worker, i, state). Leads are handed out in blocks by an
+// Folds every lead; fn(worker, i, state). `lean`: FoldOptions::lean (the
+// comparison reads neither traits nor warnings). Leads are handed out in blocks by an
 // atomic cursor, so both cores stay busy whatever the leads' sizes.
 // Regex caches per worker, one per playbook version: kept across replays of
 // playbooks that differ only in their MQL minimums (the capacity search), so
@@ -38,7 +39,8 @@ using WorkerCaches = std::vector<std::vector<MatchCache>>;
 
 void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
                    const std::function<void(int, size_t, const LeadState&)>& fn,
-                   WorkerCaches* keep = nullptr, const std::vector<uint8_t>* skip = nullptr) {
+                   WorkerCaches* keep = nullptr, const std::vector<uint8_t>* skip = nullptr,
+                   bool lean = false) {
   const int workers = Workers(threads);
   constexpr size_t kBlock = 64;
   std::atomic<size_t> next{0};
@@ -53,6 +55,7 @@ void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
     }
     FoldOptions opts;
     opts.caches = &caches;
+    opts.lean = lean;
     for (;;) {
       size_t b = next.fetch_add(kBlock);
       if (b >= log.leads.size()) break;
@@ -163,7 +166,7 @@ SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
             ++a.rules[{"disqualify", *h.rule}].count;
         }
       },
-      caches, looser != nullptr ? &skip : nullptr);
+      caches, looser != nullptr ? &skip : nullptr, /*lean=*/true);
   out.weekly.assign(win.weeks, 0);
   for (Acc& a : acc) {
     for (size_t k = 0; k < win.weeks; ++k) out.weekly[k] += a.weekly[k];
@@ -386,8 +389,10 @@ void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, Repl
 }
 
 void ReplayAll(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
-               const std::function<void(size_t, const LeadState&)>& fn) {
-  ReplayWorkers(log, versions, threads, [&](int, size_t i, const LeadState& s) { fn(i, s); });
+               const std::function<void(size_t, const LeadState&)>& fn, bool lean) {
+  ReplayWorkers(
+      log, versions, threads, [&](int, size_t i, const LeadState& s) { fn(i, s); }, nullptr,
+      nullptr, lean);
 }
 
 Result<double> ParseCapacity(const std::string& text) {

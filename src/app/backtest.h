@@ -46,9 +46,10 @@ void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, Repl
 
 // Folds every lead of `log` under `versions` on `threads` workers (0: one per
 // core). `fn(i, state)` is called for lead i, from the worker threads (each
-// lead once; distinct leads may be called concurrently).
+// lead once; distinct leads may be called concurrently). `lean`:
+// FoldOptions::lean (what the comparison uses: no traits, no warnings).
 void ReplayAll(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
-               const std::function<void(size_t, const LeadState&)>& fn);
+               const std::function<void(size_t, const LeadState&)>& fn, bool lean = false);
 
 struct BacktestOptions {
   std::optional<Micros> from, to;  // the window; default the log's first and last point

@@ -1,6 +1,7 @@
 #include "fold/fold.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace leadgate {
 namespace {
@@ -24,13 +25,41 @@ void PrefetchValues(const Event& e) {
 
 constexpr size_t kLookahead = 4;  // events ahead whose property text is prefetched
 
+// A fold's working buffers (not part of its result), kept per thread between
+// folds: folding lead after lead (rebuild, refresh, backtest) reuses their
+// capacity instead of allocating them per lead. Every fold resets them.
+struct FoldBuffers {
+  std::vector<MatchCache::Entry> field_memo;
+  std::vector<uint8_t> fit_held, trait_before;
+  EngagementState eng;
+};
+thread_local std::unique_ptr<FoldBuffers> t_spare_buffers;
+
+std::unique_ptr<FoldBuffers> TakeBuffers() {
+  std::unique_ptr<FoldBuffers> b = std::move(t_spare_buffers);
+  if (!b) return std::make_unique<FoldBuffers>();
+  b->field_memo.clear();
+  b->fit_held.clear();
+  b->trait_before.clear();
+  return b;
+}
+
 class Folder {
  public:
   Folder(const std::string& id, const std::vector<PlaybookVersion>& versions,
          const FoldOptions& opts)
-      : versions_(versions), opts_(opts) {
+      : versions_(versions),
+        opts_(opts),
+        buf_(TakeBuffers()),
+        field_memo_(buf_->field_memo),
+        fit_held_(buf_->fit_held),
+        eng_(buf_->eng),
+        trait_before_(buf_->trait_before) {
     s_.id = id;
   }
+  ~Folder() { t_spare_buffers = std::move(buf_); }
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
 
   LeadState Run(const std::vector<const Event*>& events,
                 const std::vector<const Action*>& actions) {
@@ -69,6 +98,7 @@ class Folder {
     }
     size_t nver = 1;
     while (nver < versions_.size() && versions_[nver].applied_at <= opts_.as_of) ++nver;
+    keep_traits_ = !opts_.lean || nver > 1;
     // Points in timeline order: merge of apply points (versions_[1, nver)),
     // events and actions; at one timestamp, apply points, then events, then
     // actions (each kind in its own order).
@@ -133,10 +163,24 @@ class Folder {
   bool SetField(int f, const Value& v) {
     const Playbook& p = pb();
     size_t fi = static_cast<size_t>(f);
-    FieldValue nv = ReadAsField(v, p.fields[fi].type);
     FieldValue& cur = s_.fields[fi];
-    if (nv.state == cur.state && nv.value == cur.value) return false;
-    cur = std::move(nv);
+    if (p.fields[fi].type == FieldType::kText && v.kind == Value::Kind::kString) {
+      // What ReadAsField gives (kOk, Value::String(v.str)), compared and
+      // stored without building it: identify events mostly repeat a trait.
+      if (cur.state == FieldValue::State::kOk && cur.value.kind == Value::Kind::kString &&
+          !cur.value.b && cur.value.num == 0 && cur.value.str == v.str) {
+        return false;
+      }
+      cur.state = FieldValue::State::kOk;
+      cur.value.kind = Value::Kind::kString;
+      cur.value.b = false;
+      cur.value.num = 0;
+      cur.value.str.assign(v.str);
+    } else {
+      FieldValue nv = ReadAsField(v, p.fields[fi].type);
+      if (nv.state == cur.state && nv.value == cur.value) return false;
+      cur = std::move(nv);
+    }
     for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
       if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
     }
@@ -229,6 +273,7 @@ class Folder {
         break;
       case Stage::kSql:
       case Stage::kOpportunity:
+        if (opts_.lean) break;
         s_.warnings.push_back("disqualify rule '" + r.id + "' (" + r.reason + ") fired at " +
                               FormatRfc3339(ts) + " while the lead was in " + StageName(s_.stage) +
                               ": recorded as a warning only");
@@ -239,11 +284,13 @@ class Folder {
   }
 
   // Automatic changes at a point, in the spec's order.
-  void Automatic(Micros ts, bool activity, const Event* e = nullptr) {
+  // `rules`: the activity's rules under this version (pb().FindEvent(e->name)).
+  void Automatic(Micros ts, bool activity, const Event* e = nullptr,
+                 const Playbook::EventRules* rules = nullptr) {
     const Playbook& p = pb();
     EvalContext ctx{s_.fields.data(), e ? &e->props : nullptr, cache_, nullptr, field_memo_.data()};
     // 1. Disqualify: event-triggered rules, then trait conditions that became true.
-    const Playbook::EventRules* ev = activity ? p.FindEvent(e->name) : nullptr;
+    const Playbook::EventRules* ev = activity ? rules : nullptr;
     if (ev != nullptr) {
       for (int idx : ev->disqualify) {
         const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
@@ -315,10 +362,12 @@ class Folder {
         const Playbook& p = pb();
         bool changed = false;
         for (const auto& [k, v] : e.props) {
-          if (v.is_null()) {
-            s_.traits.erase(k);
-          } else {
-            s_.traits.insert_or_assign(k, v);
+          if (keep_traits_) {
+            if (v.is_null()) {
+              s_.traits.erase(k);
+            } else {
+              s_.traits.insert_or_assign(k, v);
+            }
           }
           int f = p.FieldIndex(k);
           if (f >= 0) changed |= SetField(f, v);
@@ -331,11 +380,13 @@ class Folder {
         break;
       }
       case EventType::kTrack:
-      case EventType::kPage:
+      case EventType::kPage: {
         s_.last_activity_at = e.ts;
-        eng_.Add(e.name, e.props, e.ts, s_.fields.data(), cache_);
-        Automatic(e.ts, true, &e);
+        const Playbook::EventRules* rules = pb().FindEvent(e.name);
+        eng_.Add(rules, e.props, e.ts, s_.fields.data(), cache_);
+        Automatic(e.ts, true, &e, rules);
         break;
+      }
       case EventType::kOther:
         break;
     }
@@ -380,6 +431,7 @@ class Folder {
     }
     if (!why.empty()) {
       s_.skipped_actions.emplace_back(a.seq, why);
+      if (opts_.lean) return;
       s_.warnings.push_back("action '" + std::string(ActionName(a.kind)) + "' by " + a.by + " at " +
                             FormatRfc3339(a.ts) + " was skipped: " + why);
       return;
@@ -471,6 +523,7 @@ class Folder {
     eng_.Explain(t, &s_.explanation);
     if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
     s_.needs_routing = s_.stage == Stage::kMql && mql_routing_ && !routed_since_mql_;
+    if (opts_.lean) return;
     for (size_t i = 0; i < p.fields.size(); ++i) {
       if (s_.fields[i].state == FieldValue::State::kBad) {
         s_.warnings.push_back("trait '" + p.fields[i].name +
@@ -483,20 +536,22 @@ class Folder {
 
   const std::vector<PlaybookVersion>& versions_;
   FoldOptions opts_;
+  std::unique_ptr<FoldBuffers> buf_;  // field_memo_, fit_held_, eng_, trait_before_
   LeadState s_;
   const std::vector<const Event*>* ev_ = nullptr;  // the events in timeline order
   std::vector<const Event*> sorted_events_;        // when the input was not
-  std::vector<MatchCache::Entry> field_memo_;      // matches on the current fields
+  std::vector<MatchCache::Entry>& field_memo_;     // matches on the current fields
+  bool keep_traits_ = true;                        // s_.traits is kept (FoldOptions::lean)
   bool traits_changed_ = true;  // typed fields or version changed since the last point
   size_t events_done_ = 0;      // (*ev_)[0, events_done_) are folded
   size_t version_idx_ = 0;
   MatchCache* cache_ = nullptr;
   double fit_ = 0;
-  std::vector<uint8_t> fit_held_;  // per fit rule: holds on the current fields
-  EngagementState eng_;
+  std::vector<uint8_t>& fit_held_;  // per fit rule: holds on the current fields
+  EngagementState& eng_;
   // Trait-triggered disqualify conditions at the previous point, by rule index
   // of the current version; rules of other versions by id.
-  std::vector<uint8_t> trait_before_;
+  std::vector<uint8_t>& trait_before_;
   std::map<std::string, bool> trait_retired_;
   std::optional<Micros> nurture_at_;
   bool mql_routing_ = false;       // the version in force at the last MQL entry routes

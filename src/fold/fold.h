@@ -73,6 +73,11 @@ struct FoldOptions {
   // Optional regex-result caches, one per playbook version (same index as
   // `versions`); owned by the caller, used by one thread.
   std::vector<MatchCache>* caches = nullptr;
+  // The backtest's lean output: `traits` (when a single playbook version is
+  // in force; with more, a version switch retypes the fields from it) and
+  // `warnings` are left empty. Every other member of the LeadState is the
+  // same as without (tests/replay_lean_test.cc).
+  bool lean = false;
 };
 
 // Folds one lead. `events` and `actions` belong to the lead, in any order.

@@ -12,8 +12,19 @@ double DecayFactor(const Playbook& pb, Micros dt) {
 
 EngagementState::EngagementState(const Playbook* pb) { Reset(pb); }
 
+double EngagementState::Decay(Micros dt) const {
+  if (!pb_->half_life || dt == 0) return 1.0;
+  if (dt != decay_dt_) {
+    decay_dt_ = dt;
+    decay_factor_ = DecayFactor(*pb_, dt);
+  }
+  return decay_factor_;
+}
+
 void EngagementState::Reset(const Playbook* pb) {
   pb_ = pb;
+  decay_dt_ = 0;
+  decay_factor_ = 1;
   rules_.resize(pb ? pb->engagement.size() : 0);
   for (RuleAcc& acc : rules_) {
     acc.sum = 0;
@@ -30,8 +41,12 @@ void EngagementState::Reset(const Playbook* pb) {
 
 void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
                           const FieldValue* fields, MatchCache* cache) {
+  Add(pb_->FindEvent(name), props, ts, fields, cache);
+}
+
+void EngagementState::Add(const Playbook::EventRules* ev, const Props& props, Micros ts,
+                          const FieldValue* fields, MatchCache* cache) {
   ++activities_;
-  const Playbook::EventRules* ev = pb_->FindEvent(name);
   if (ev == nullptr || ev->engagement.empty()) return;
   scratch_.Next();
   EvalContext ctx{fields, &props, cache, &scratch_, nullptr};
@@ -59,16 +74,16 @@ void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
       }
     }
     ++acc.count;
-    acc.sum = acc.sum * DecayFactor(*pb_, ts - acc.ref) + r.points;
+    acc.sum = acc.sum * Decay(ts - acc.ref) + r.points;
     acc.ref = ts;
-    total_ = total_ * DecayFactor(*pb_, ts - total_ref_) + r.points;
+    total_ = total_ * Decay(ts - total_ref_) + r.points;
     total_ref_ = ts;
   }
 }
 
 double EngagementState::RawAt(Micros t) const {
   if (pb_ == nullptr) return 0;
-  return total_ * DecayFactor(*pb_, t - total_ref_);
+  return total_ * Decay(t - total_ref_);
 }
 
 double EngagementState::At(Micros t) const {
@@ -83,7 +98,7 @@ void EngagementState::Explain(Micros t, std::vector<ExplanationLine>* out) const
   for (size_t i = 0; i < rules_.size(); ++i) {
     const RuleAcc& acc = rules_[i];
     if (acc.count == 0) continue;
-    double pts = acc.sum * DecayFactor(*pb_, t - acc.ref);
+    double pts = acc.sum * Decay(t - acc.ref);
     raw += pts;
     out->push_back({pb_->engagement[i].id, "engagement", acc.count, pts});
   }

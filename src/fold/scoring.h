@@ -30,6 +30,10 @@ class EngagementState {
   // Scores one activity. `fields` are the lead's typed traits at that moment.
   void Add(std::string_view name, const Props& props, Micros ts, const FieldValue* fields,
            MatchCache* cache);
+  // The same with the activity's rules already looked up (pb->FindEvent(name),
+  // null when none): the fold looks them up once per activity.
+  void Add(const Playbook::EventRules* ev, const Props& props, Micros ts, const FieldValue* fields,
+           MatchCache* cache);
   // Raw (uncapped) engagement at time t >= the last activity.
   double RawAt(Micros t) const;
   // Capped engagement at t.
@@ -48,7 +52,13 @@ class EngagementState {
     size_t head = 0;
     std::vector<Micros> window;
   };
+  // DecayFactor(*pb_, dt), remembering the last dt it computed: a matching
+  // rule and the total often decay over the same interval, and the MQL check
+  // after an activity that matched nothing over that interval again.
+  double Decay(Micros dt) const;
   const Playbook* pb_;
+  mutable Micros decay_dt_ = 0;  // 0: nothing remembered
+  mutable double decay_factor_ = 1;
   std::vector<RuleAcc> rules_;
   EvalScratch scratch_;
   double total_ = 0;
