@@ -122,8 +122,7 @@ std::string ExceptionPath(const std::vector<HistoryEntry>& history);
 bool ValidFunnelBy(const std::string& by);
 // The traits FunnelGroupOf reads for `by`.
 std::vector<std::string> FunnelTraitKeys(const std::string& by);
-// The team of a lead (--by team): "(none)" until routing (issue #3) gives
-// leads a team; the one place to wire it.
+// The team of a lead (--by team): the routed team, "(none)" when unrouted.
 std::string LeadTeam(const LeadState& s);
 // The group value of a lead for `by` (traits for source/industry/job_title).
 std::string FunnelGroupOf(const std::string& by, const std::map<std::string, Value>& traits,
