@@ -226,7 +226,8 @@ std::vector<RuleStat> OrderRules(const SideRun& run, const Playbook& pb) {
   for (const auto& r : pb.fit) take("fit", r.id);
   for (const auto& r : pb.engagement) take("engagement", r.id);
   for (const auto& r : pb.disqualify) take("disqualify", r.id);
-  for (const auto& [key, r] : run.rules) {
+  for (const auto& entry : run.rules) {
+    const auto& key = entry.first;  // not a structured binding: clang 14 can't capture those
     bool seen = std::any_of(out.begin(), out.end(), [&](const RuleStat& x) {
       return x.kind == key.first && x.id == key.second;
     });
