@@ -2,6 +2,8 @@
 
 #include <utility>
 // (utility before Asio)
+#include <SQLiteCpp/Database.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -298,6 +300,11 @@ int Serve(const ServerOptions& opts) {
     return 1;
   }
   (*engine)->store().SetBusyTimeoutMs(5000);
+  // Checkpoint every 64 MB of WAL, not SQLite's 4 MB: under ingest load the
+  // same pages (a lead's row, its indexes) are rewritten by group after
+  // group, and a checkpoint copies each page once however often it changed
+  // (docs/benchmarks.md, "Server CPU per event"). Durability is the WAL's.
+  (*engine)->store().db().exec("PRAGMA wal_autocheckpoint=16384");
   Metrics metrics;
   const ApiLimits limits{opts.max_inflated_bytes};
   Api api(**engine, metrics, limits);
