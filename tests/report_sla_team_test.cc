@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "app/projection.h"
+#include "fold/fold.h"
 #include "test_util.h"
 
 namespace leadgate {
@@ -158,6 +160,46 @@ sla:
                        {"median_response_seconds", nullptr},
                        {"p90_response_seconds", nullptr}}}};
   EXPECT_EQ(j["by_team"], none) << r.out;
+}
+
+}  // namespace
+}  // namespace leadgate
+
+namespace leadgate {
+namespace {
+
+// The projection carries each clock's team; a blob written before clocks had
+// teams (routing tail, clocks, no clock-team section) reads the lead's team.
+TEST(ProjectionClockTeams, RoundTripAndOlderBlobs) {
+  LeadState s;
+  s.exists = true;
+  s.id = "L1";
+  s.team = "na";
+  s.assigned_at = 5;
+  s.clocks.push_back({1, 2, std::nullopt, std::nullopt, std::string("emea")});
+  s.clocks.push_back({3, 4, std::nullopt, std::nullopt, std::nullopt});
+  const std::string blob = EncodeProjection(s, 0);
+  LeadState d;
+  int64_t n = 0;
+  ASSERT_TRUE(DecodeProjection(blob, &d, &n).ok());
+  ASSERT_EQ(d.clocks.size(), 2u);
+  EXPECT_EQ(d.clocks[0].team, "emea");
+  EXPECT_EQ(d.clocks[1].team, std::nullopt);
+
+  // Without clock teams the section is 'C' + one absent marker per clock:
+  // cutting it gives the older format.
+  s.clocks[0].team.reset();
+  std::string old = EncodeProjection(s, 0);
+  ASSERT_GE(old.size(), 3u);
+  ASSERT_EQ(old.substr(old.size() - 3), std::string("C\0\0", 3));
+  old.resize(old.size() - 3);
+  LeadState o;
+  ASSERT_TRUE(DecodeProjection(old, &o, &n).ok());
+  ASSERT_EQ(o.clocks.size(), 2u);
+  EXPECT_EQ(o.clocks[0].team, "na");
+  EXPECT_EQ(o.clocks[1].team, "na");
+  // A truncated clock-team section is an error, not a silent default.
+  EXPECT_FALSE(DecodeProjection(blob.substr(0, blob.size() - 1), &o, &n).ok());
 }
 
 }  // namespace

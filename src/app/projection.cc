@@ -144,8 +144,12 @@ std::string EncodeProjection(const LeadState& s, int64_t event_count, const Play
     PutOpt(s.assign_reason, &out);
     out.push_back(s.needs_routing ? 1 : 0);
   }
-  // Each clock's team (report sla --by team), only when a clock has one.
-  if (std::any_of(s.clocks.begin(), s.clocks.end(),
+  // Each clock's team (report sla --by team): when a clock has one, and
+  // always beside the routing tail when there are clocks, so a blob with a
+  // routing tail, clocks and no 'C' is one written before clocks had teams.
+  const bool routed = s.team || s.assigned_at || s.needs_routing;
+  if ((routed && !s.clocks.empty()) ||
+      std::any_of(s.clocks.begin(), s.clocks.end(),
                   [](const SlaClock& c) { return c.team.has_value(); })) {
     out.push_back('C');
     for (const auto& c : s.clocks) PutOpt(c.team, &out);
@@ -314,6 +318,11 @@ Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_coun
     s->needs_routing = needs != 0;
     tag = 0;
     if (r.left() > 0 && !r.Byte(&tag)) return bad();
+    if (tag != 'C') {
+      // Written before clocks had teams: the lead's team is the best reading
+      // (right for a lead routed once; `rebuild` gives the exact one).
+      for (auto& c : s->clocks) c.team = s->team;
+    }
   }
   if (tag == 'C') {
     for (auto& c : s->clocks) {
