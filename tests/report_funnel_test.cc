@@ -270,7 +270,7 @@ TEST(ReportSla, AgreesWithSlaAndAddsUp) {
   EXPECT_EQ(rep["met"], sla["met"]);
   EXPECT_EQ(rep["breached"], sla["breaches"]);
   EXPECT_EQ(rep["limit_seconds"], sla["limit_seconds"]);
-  for (const char* dim : {"by_owner", "by_week"}) {
+  for (const char* dim : {"by_owner", "by_team", "by_week"}) {
     int64_t clocks = 0, met = 0;
     for (const auto& [k, v] : rep[dim].items()) {
       clocks += v["clocks"].get<int64_t>();

@@ -100,5 +100,139 @@ TEST(ServerAuth, EveryEndpointEveryRoleEveryBadKey) {
   EXPECT_EQ(srv.Stop(), 0);
 }
 
+// Managers and teams (docs/api.md, "Who sees which lead"): with a routing
+// playbook a manager sees and works the leads of the teams they manage and
+// the unassigned ones; another team's lead is 403 naming the rule, on the
+// network threads' lead reads as on the engine thread. Without routing a
+// manager sees every lead.
+TEST(ServerAuth, ManagerSeesTheirTeamsLeadsOnly) {
+  Fixture fx;
+  for (auto [name, role] :
+       std::vector<std::pair<const char*, const char*>>{{"max", "manager"}, {"cy", "rep"}}) {
+    Fixture::Check(RunLeadgate({"--db", fx.db, "user", "add", name, "--role", role}));
+  }
+  const std::string max_key = fx.Key({"max"});
+  auto get = [&](const ServerProcess& srv, const std::string& key, const std::string& target) {
+    return Http(srv.port(), "GET", target, "", Bearer(key));
+  };
+  {
+    // No routing block: no teams, so a manager sees every lead (L-2 is bob's).
+    Fixture plain;
+    ServerProcess srv(plain.db);
+    EXPECT_EQ(get(srv, plain.keys["manager"], "/v1/leads/L-2").status, 200);
+    EXPECT_EQ(get(srv, plain.keys["manager"], "/v1/leads/L-1").status, 200);
+    EXPECT_EQ(srv.Stop(), 0);
+  }
+  // Team a: mia manages ana; team b: max manages bob and cy; new leads go to b.
+  std::string yaml = ReadFile(std::string(LEADGATE_SOURCE_DIR) + "/playbooks/default.yaml");
+  yaml +=
+      "\nrouting:\n  teams:\n    - name: a\n      manager: mia\n      reps: [ana]\n"
+      "    - name: b\n      manager: max\n      reps: [bob, cy]\n  default_team: b\n";
+  fx.dir.Write("routed.yaml", yaml);
+  Fixture::Check(RunLeadgate(
+      {"--db", fx.db, "playbook", "apply", fx.dir.File("routed.yaml"), "--at", Fixture::Ts(5)}));
+  fx.dir.Write(
+      "l5.jsonl",
+      R"({"type":"identify","userId":"L-5","timestamp":")" + Fixture::Ts(2) +
+          R"(","traits":{"job_title":"VP Finance","industry":"healthcare","email":"x5@acme.com"}})" +
+          "\n" + R"({"type":"track","userId":"L-5","event":"form_submitted","timestamp":")" +
+          Fixture::Ts(1) + R"(","properties":{"form":"demo"}})" + "\n");
+  Fixture::Check(RunLeadgate({"--db", fx.db, "ingest", fx.dir.File("l5.jsonl")}));
+  RunResult show = RunLeadgate({"--db", fx.db, "show", "L-5", "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  nlohmann::json l5 = nlohmann::json::parse(show.out);
+  ASSERT_TRUE(l5.contains("assignment")) << show.out;
+  ASSERT_EQ(l5["assignment"]["team"], "b") << show.out;  // routed to team b's first rep
+  const std::string l5_owner = l5["assignment"]["owner"].get<std::string>();
+
+  ServerProcess srv(fx.db, {"--threads", "2"});
+  const std::string mia = fx.keys["manager"];
+  // mia (team a): ana's L-1 and the unassigned L-3 and L-4, not bob's L-2 nor team b's L-5.
+  EXPECT_EQ(get(srv, mia, "/v1/leads/L-1").status, 200);
+  EXPECT_EQ(get(srv, mia, "/v1/leads/L-3").status, 200);
+  for (const std::string lead : {"L-2", "L-5"}) {
+    HttpResult r = get(srv, mia, "/v1/leads/" + lead);
+    EXPECT_EQ(r.status, 403) << lead << ": " << r.body;
+    EXPECT_EQ(r.Json()["error"], "forbidden") << r.body;
+    EXPECT_NE(r.Json()["message"].get<std::string>().find("the teams they manage (mia: a)"),
+              std::string::npos)
+        << r.body;
+  }
+  HttpResult refused = get(srv, mia, "/v1/leads/L-5");
+  EXPECT_NE(refused.body.find("assigned to " + l5_owner + " (team b)"), std::string::npos)
+      << refused.body;
+  // max (team b): the opposite.
+  EXPECT_EQ(get(srv, max_key, "/v1/leads/L-2").status, 200);
+  EXPECT_EQ(get(srv, max_key, "/v1/leads/L-5").status, 200);
+  EXPECT_EQ(get(srv, max_key, "/v1/leads/L-3").status, 200);
+  EXPECT_EQ(get(srv, max_key, "/v1/leads/L-1").status, 403);
+  // Admins and marketing still see everything; reps unchanged.
+  EXPECT_EQ(get(srv, fx.keys["admin"], "/v1/leads/L-5").status, 200);
+  EXPECT_EQ(get(srv, fx.keys["marketing"], "/v1/leads/L-2").status, 200);
+  EXPECT_EQ(get(srv, fx.keys["rep"], "/v1/leads/L-2").status, 403);
+
+  // Working leads: the same rule.
+  HttpResult act =
+      Http(srv.port(), "POST", "/v1/leads/L-2/actions/touch", R"({"channel":"call"})", Bearer(mia));
+  EXPECT_EQ(act.status, 403) << act.body;
+  EXPECT_NE(act.body.find("a manager works the leads of the teams they manage"), std::string::npos)
+      << act.body;
+  act = Http(srv.port(), "POST", "/v1/leads/L-2/actions/touch", R"({"channel":"call"})",
+             Bearer(max_key));
+  EXPECT_EQ(act.status, 200) << act.body;
+
+  // The queue keeps the visible leads; ?team= filters by the lead's team.
+  auto ids = [&](const std::string& key, const std::string& target) {
+    HttpResult r = get(srv, key, target);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    std::set<std::string> out;
+    const nlohmann::json j = r.Json();
+    EXPECT_TRUE(j.is_array()) << target << ": " << r.body;
+    for (const auto& row : j) {
+      if (row.is_object() && row.contains("id")) out.insert(row["id"].get<std::string>());
+    }
+    return out;
+  };
+  std::set<std::string> q = ids(mia, "/v1/queue");
+  EXPECT_TRUE(q.count("L-1") && q.count("L-3")) << ::testing::PrintToString(q);
+  EXPECT_FALSE(q.count("L-2") || q.count("L-5")) << ::testing::PrintToString(q);
+  q = ids(max_key, "/v1/queue");
+  EXPECT_TRUE(q.count("L-2") && q.count("L-5") && q.count("L-3")) << ::testing::PrintToString(q);
+  EXPECT_FALSE(q.count("L-1")) << ::testing::PrintToString(q);
+  EXPECT_EQ(ids(max_key, "/v1/queue?team=b"), std::set<std::string>{"L-5"});
+  EXPECT_EQ(ids(fx.keys["admin"], "/v1/queue?team=b"), std::set<std::string>{"L-5"});
+  HttpResult bad_team = get(srv, mia, "/v1/queue?team=b");
+  EXPECT_EQ(bad_team.status, 403) << bad_team.body;
+  EXPECT_NE(bad_team.body.find("mia does not manage team b"), std::string::npos) << bad_team.body;
+  bad_team = get(srv, mia, "/v1/queue?team=zz");
+  EXPECT_EQ(bad_team.status, 400) << bad_team.body;
+  EXPECT_NE(bad_team.body.find("teams: a, b"), std::string::npos) << bad_team.body;
+
+  // SLA: only the open clocks of visible leads.
+  auto open = [&](const std::string& key) {
+    HttpResult r = get(srv, key, "/v1/sla");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::set<std::string> out;
+    const nlohmann::json j = r.Json();
+    EXPECT_TRUE(j.is_object() && j.contains("open")) << r.body;
+    if (!j.is_object() || !j.contains("open")) return out;
+    for (const auto& o : j["open"]) out.insert(o["id"].get<std::string>());
+    return out;
+  };
+  EXPECT_TRUE(open(fx.keys["admin"]).count("L-5"));
+  EXPECT_TRUE(open(max_key).count("L-5"));
+  EXPECT_FALSE(open(mia).count("L-5"));
+
+  // A lead of team b handed to someone outside the teams stays team b's.
+  HttpResult assign = Http(srv.port(), "POST", "/v1/leads/L-5/actions/assign", R"({"to":"root"})",
+                           Bearer(fx.keys["admin"]));
+  ASSERT_EQ(assign.status, 200) << assign.body;
+  EXPECT_EQ(get(srv, max_key, "/v1/leads/L-5").status, 200);
+  EXPECT_TRUE(ids(max_key, "/v1/queue").count("L-5"));
+  EXPECT_EQ(get(srv, mia, "/v1/leads/L-5").status, 403);
+  EXPECT_TRUE(srv.Alive());
+  EXPECT_EQ(srv.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace leadgate::testing

@@ -407,7 +407,12 @@ std::string SlaComplianceHtml(const SlaComplianceReport& r) {
   const std::vector<std::string> header{"",        "clocks",   "met",      "breached",
                                         "running", "met rate", "median s", "p90 s"};
   std::vector<Bar> owner_bars;
-  std::vector<std::vector<std::string>> owners, weeks;
+  std::vector<std::vector<std::string>> owners, teams, weeks;
+  std::vector<Bar> team_bars;
+  for (const auto& [k, s] : r.by_team) {
+    team_bars.push_back({k, s.met_rate.value_or(0), Percent(s.met_rate)});
+    teams.push_back(row(k, s));
+  }
   for (const auto& [k, s] : r.by_owner) {
     owner_bars.push_back({k, s.met_rate.value_or(0), Percent(s.met_rate)});
     owners.push_back(row(k, s));
@@ -428,6 +433,8 @@ std::string SlaComplianceHtml(const SlaComplianceReport& r) {
   sections.push_back(html::Table("all clocks", header, {row("all", r.all)}));
   sections.push_back(html::BarChart("met rate by owner", owner_bars, 1.0) +
                      html::Table("by owner", header, owners));
+  sections.push_back(html::BarChart("met rate by team", team_bars, 1.0) +
+                     html::Table("by team", header, teams));
   sections.push_back(html::LineChart("met rate by week", x, {rate, clocks}) +
                      html::Table("by week", header, weeks));
   std::string sub =

@@ -144,6 +144,16 @@ std::string EncodeProjection(const LeadState& s, int64_t event_count, const Play
     PutOpt(s.assign_reason, &out);
     out.push_back(s.needs_routing ? 1 : 0);
   }
+  // Each clock's team (report sla --by team): when a clock has one, and
+  // always beside the routing tail when there are clocks, so a blob with a
+  // routing tail, clocks and no 'C' is one written before clocks had teams.
+  const bool routed = s.team || s.assigned_at || s.needs_routing;
+  if ((routed && !s.clocks.empty()) ||
+      std::any_of(s.clocks.begin(), s.clocks.end(),
+                  [](const SlaClock& c) { return c.team.has_value(); })) {
+    out.push_back('C');
+    for (const auto& c : s.clocks) PutOpt(c.team, &out);
+  }
   return out;
 }
 
@@ -297,16 +307,30 @@ Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_coun
   s->last_touch_at = lt;
   s->entered_stage_at = es;
   uint8_t tag = 0;
-  if (r.left() > 0) {
+  if (r.left() > 0 && r.Byte(&tag) && tag == 'R') {
     std::optional<int64_t> at;
     uint8_t needs = 0;
-    if (!r.Byte(&tag) || tag != 'R' || !GetOpt(r, &s->team) || !GetOptInt(r, &at) ||
-        !GetOpt(r, &s->assigned_by) || !GetOpt(r, &s->assign_reason) || !r.Byte(&needs)) {
+    if (!GetOpt(r, &s->team) || !GetOptInt(r, &at) || !GetOpt(r, &s->assigned_by) ||
+        !GetOpt(r, &s->assign_reason) || !r.Byte(&needs)) {
       return bad();
     }
     s->assigned_at = at;
     s->needs_routing = needs != 0;
+    tag = 0;
+    if (r.left() > 0 && !r.Byte(&tag)) return bad();
+    if (tag != 'C') {
+      // Written before clocks had teams: the lead's team is the best reading
+      // (right for a lead routed once; `rebuild` gives the exact one).
+      for (auto& c : s->clocks) c.team = s->team;
+    }
   }
+  if (tag == 'C') {
+    for (auto& c : s->clocks) {
+      if (!GetOpt(r, &c.team)) return bad();
+    }
+    tag = 0;
+  }
+  if (tag != 0) return bad();
   s->exists = true;
   return Status::Ok();
 }

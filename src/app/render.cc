@@ -532,10 +532,12 @@ Json SlaStatsJson(const SlaStats& s) {
 Json SlaComplianceJson(const SlaComplianceReport& r) {
   Json j = SlaStatsJson(r.all);
   j["limit_seconds"] = r.limit ? Json(*r.limit / kSecond) : Json();
-  Json owners = Json::object(), weeks = Json::object();
+  Json owners = Json::object(), teams = Json::object(), weeks = Json::object();
   for (const auto& [k, s] : r.by_owner) owners[k] = SlaStatsJson(s);
+  for (const auto& [k, s] : r.by_team) teams[k] = SlaStatsJson(s);
   for (const auto& [k, s] : r.by_week) weeks[k] = SlaStatsJson(s);
   j["by_owner"] = owners;
+  j["by_team"] = teams;
   j["by_week"] = weeks;
   j["as_of"] = FormatRfc3339(r.as_of);
   return j;
@@ -556,6 +558,8 @@ std::string SlaComplianceText(const SlaComplianceReport& r) {
   out += head + line("all", r.all);
   out += "\nBy owner\n" + head;
   for (const auto& [k, s] : r.by_owner) out += line(k, s);
+  out += "\nBy team\n" + head;
+  for (const auto& [k, s] : r.by_team) out += line(k, s);
   out += "\nBy week of the MQL\n" + head;
   for (const auto& [k, s] : r.by_week) out += line(k, s);
   return out;

@@ -142,7 +142,8 @@ void SlaComplianceBuilder::Add(const std::vector<SlaClock>& clocks,
                                const std::optional<std::string>& owner) {
   for (const SlaClock& c : clocks) {
     const std::string who = c.responded_by ? *c.responded_by : owner.value_or("(unassigned)");
-    for (SlaStats* st : {&r_->all, &r_->by_owner[who], &r_->by_week[IsoWeek(c.mql_at)]}) {
+    for (SlaStats* st : {&r_->all, &r_->by_owner[who], &r_->by_team[c.team.value_or("(none)")],
+                         &r_->by_week[IsoWeek(c.mql_at)]}) {
       ++st->clocks;
       if (c.responded_at) {
         const double resp = static_cast<double>(*c.responded_at - c.mql_at) / kSecond;
@@ -177,6 +178,7 @@ void SlaComplianceBuilder::Finish() {
   finish(&r_->all);
   for (auto& [k, st] : r_->by_owner) finish(&st);
   for (auto& [k, st] : r_->by_week) finish(&st);
+  for (auto& [k, st] : r_->by_team) finish(&st);
 }
 
 std::string ExceptionPath(const std::vector<HistoryEntry>& history) {

@@ -93,6 +93,8 @@ struct SlaComplianceReport {
   std::optional<Micros> limit;
   SlaStats all;
   std::map<std::string, SlaStats> by_owner, by_week;  // week of the MQL: "2026-W14"
+  // The lead's team while the clock ran (SlaClock::team), "(none)" unrouted.
+  std::map<std::string, SlaStats> by_team;
 };
 class SlaComplianceBuilder {
  public:

@@ -255,7 +255,7 @@ class Folder {
     s_.entered_stage_at = at;
     if (to == Stage::kNurture) nurture_at_ = at;
     if (to == Stage::kMql && pb().first_response) {
-      s_.clocks.push_back({at, pb().SlaDue(at, s_.team), std::nullopt, std::nullopt});
+      s_.clocks.push_back({at, pb().SlaDue(at, s_.team), std::nullopt, std::nullopt, s_.team});
     }
     if (to == Stage::kMql) {
       mql_routing_ = pb().routing.has_value();
@@ -501,7 +501,10 @@ class Folder {
     s_.assign_reason = a.reason;
     routed_since_mql_ = true;
     for (auto& c : s_.clocks) {
-      if (!c.responded_at) c.due = pb().SlaDue(c.mql_at, s_.team);
+      if (!c.responded_at) {
+        c.due = pb().SlaDue(c.mql_at, s_.team);
+        c.team = s_.team;
+      }
     }
   }
 

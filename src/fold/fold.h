@@ -27,6 +27,9 @@ struct SlaClock {
   Micros due = 0;
   std::optional<Micros> responded_at;
   std::optional<std::string> responded_by;
+  // The lead's team while the clock ran (routing; follows reassignment
+  // until answered, like `due`): report sla's by_team.
+  std::optional<std::string> team;
 };
 
 struct LeadState {

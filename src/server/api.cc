@@ -13,6 +13,7 @@
 #include "app/render.h"
 #include "ingest/jsonl.h"
 #include "playbook/playbook.h"
+#include "server/lead_scope.h"
 
 namespace leadgate::server {
 namespace {
@@ -304,10 +305,6 @@ std::string KeyFromHeader(const std::string& header) {
     return user;
   }
   Fail(401, "unauthorized", "unsupported authorization scheme: use Bearer or Basic");
-}
-
-bool SeesLead(const Principal& p, const std::optional<std::string>& owner) {
-  return p.role != Role::kRep || !owner || *owner == p.user;
 }
 
 void NeedFull(const Principal& p) {
@@ -677,10 +674,9 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
     AllowQuery(t, {"at"});
     Micros at = AtParam(t).value_or(now);
     ShowResult r = Must(engine_.Show(s[2], at));
-    if (!SeesLead(p, r.state.owner)) {
-      Fail(403, "forbidden",
-           "lead " + s[2] + " is assigned to " + *r.state.owner +
-               "; a rep sees their own leads and unassigned ones");
+    const LeadScope scope = ScopeOf(p, engine_.PlaybookAt(now));
+    if (!scope.Sees(r.state.owner, r.state.team)) {
+      Fail(403, "forbidden", scope.Refusal(s[2], r.state.owner, r.state.team, "sees"));
     }
     return JsonResponse(200, ShowJson(r));
   }
@@ -713,12 +709,11 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
       a.current_solution = OptString(j, "current_solution");
       a.to = OptString(j, "to");  // assign (docs/routing.md)
     }
-    if (p.role == Role::kRep) {
+    if (const LeadScope scope = ScopeOf(p, engine_.PlaybookAt(now));
+        scope.kind != LeadScope::Kind::kAll) {
       ShowResult r = Must(engine_.Show(a.lead, std::max(now, a.at)));
-      if (!SeesLead(p, r.state.owner)) {
-        Fail(403, "forbidden",
-             "lead " + a.lead + " is assigned to " + *r.state.owner +
-                 "; a rep works their own leads and unassigned ones");
+      if (!scope.Sees(r.state.owner, r.state.team)) {
+        Fail(403, "forbidden", scope.Refusal(a.lead, r.state.owner, r.state.team, "works"));
       }
     }
     LeadState st = Must(engine_.Act(a));
@@ -733,7 +728,8 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
     res.route = "/v1/queue";
     methods({"GET"});
     NeedFull(p);
-    AllowQuery(t, {"at", "stage", "limit", "owner", "sort"});
+    AllowQuery(t, {"at", "stage", "limit", "owner", "team", "sort"});
+    const LeadScope scope = ScopeOf(p, engine_.PlaybookAt(now));
     Micros at = AtParam(t).value_or(now);
     std::optional<Stage> stage;
     if (auto it = t.query.find("stage"); it != t.query.end()) {
@@ -761,7 +757,26 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
              "a rep sees their own leads and unassigned ones, not " + *owner + "'s");
       }
     }
-    const bool filter = owner.has_value() || p.role == Role::kRep;
+    std::optional<std::string> team;  // ?team=NAME: leads whose team is NAME (docs/api.md)
+    if (auto it = t.query.find("team"); it != t.query.end()) {
+      team = it->second;
+      const Playbook& pb = engine_.PlaybookAt(now);
+      if (!pb.routing) {
+        Fail(400, "bad_request",
+             "?team= needs teams, and the playbook in force has no routing block");
+      }
+      if (!pb.routing->FindTeam(*team)) {
+        std::string list;
+        for (const auto& tm : pb.routing->teams) list += (list.empty() ? "" : ", ") + tm.name;
+        Fail(400, "bad_request", "?team='" + *team + "' is not a team (teams: " + list + ")");
+      }
+      if (scope.kind == LeadScope::Kind::kTeams && !scope.teams.count(*team)) {
+        Fail(403, "forbidden",
+             "a manager sees the leads of the teams they manage; " + p.user +
+                 " does not manage team " + *team);
+      }
+    }
+    const bool filter = owner || team || scope.kind != LeadScope::Kind::kAll;
     bool by_probability = false;  // ?sort=probability: the active model's (docs/predictive.md)
     if (auto it = t.query.find("sort"); it != t.query.end()) {
       if (it->second != "total" && it->second != "probability")
@@ -771,10 +786,20 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
     auto rows = Must(by_probability ? engine_.QueueByProbability(at, stage, filter ? 0 : limit)
                                     : engine_.Queue(at, stage, filter ? 0 : limit));
     if (filter) {
+      std::map<std::string, std::string> teams;
+      if (scope.NeedsTeams() || team) teams = Must(LeadTeamsAt(engine_, at));
+      auto team_of = [&](const std::string& id) -> std::optional<std::string> {
+        auto it = teams.find(id);
+        if (it == teams.end()) return std::nullopt;
+        return it->second;
+      };
       std::vector<QueueRow> kept;
       for (auto& r : rows) {
-        bool ok = SeesLead(p, r.owner);
+        const std::optional<std::string> tm =
+            scope.NeedsTeams() || team ? team_of(r.id) : std::nullopt;
+        bool ok = scope.Sees(r.owner, tm);
         if (owner) ok = ok && (owner->empty() ? !r.owner : r.owner && *r.owner == *owner);
+        if (team) ok = ok && tm == *team;
         if (ok) kept.push_back(std::move(r));
         if (limit > 0 && static_cast<int64_t>(kept.size()) >= limit) break;
       }
@@ -789,11 +814,17 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
     AllowQuery(t, {"at"});
     Micros at = AtParam(t).value_or(now);
     SlaReport r = Must(engine_.Sla(at));
-    if (p.role == Role::kRep) {
+    if (const LeadScope scope = ScopeOf(p, engine_.PlaybookAt(now));
+        scope.kind != LeadScope::Kind::kAll) {
       auto rows = Must(engine_.Queue(at, std::nullopt, 0));
+      std::map<std::string, std::string> teams;
+      if (scope.NeedsTeams()) teams = Must(LeadTeamsAt(engine_, at));
       std::set<std::string> hidden;
       for (const auto& q : rows) {
-        if (!SeesLead(p, q.owner)) hidden.insert(q.id);
+        auto it = teams.find(q.id);
+        std::optional<std::string> tm;
+        if (it != teams.end()) tm = it->second;
+        if (!scope.Sees(q.owner, tm)) hidden.insert(q.id);
       }
       std::erase_if(r.open, [&](const SlaOpen& o) { return hidden.count(o.id) > 0; });
     }
