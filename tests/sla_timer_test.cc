@@ -150,6 +150,34 @@ TEST_F(SlaTimer, FiresExactlyAtDueOnceEscalatedToTheTeamManager) {
   EXPECT_EQ(s["breaches"], 1);
 }
 
+TEST_F(SlaTimer, AClockThatRanOutDaysAgoIsRecordedButNotSent) {
+  const Micros due = T("2026-03-09T11:00:00Z");
+  auto e = Engine::Open(dir_.File("leadgate.db"));
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  ASSERT_TRUE((*e)->AddWebhook("http://127.0.0.1:9/h", {"sla.breached"}, "json", due).ok());
+  // The timer's first run, three days after the clock ran out.
+  ASSERT_TRUE((*e)->FireDueSlas(due + 72 * kHour).ok());
+  auto b = (*e)->Breaches("L1");
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0].escalated_to, "maria");
+  auto owed = (*e)->Deliveries(false, 100);
+  ASSERT_TRUE(owed.ok());
+  EXPECT_TRUE(owed->empty()) << owed->front().type;
+}
+
+TEST_F(SlaTimer, ABreachFiredOnTimeIsSent) {
+  const Micros due = T("2026-03-09T11:00:00Z");
+  auto e = Engine::Open(dir_.File("leadgate.db"));
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  ASSERT_TRUE((*e)->AddWebhook("http://127.0.0.1:9/h", {"sla.breached"}, "json", due).ok());
+  ASSERT_TRUE((*e)->FireDueSlas(due).ok());
+  auto owed = (*e)->Deliveries(false, 100);
+  ASSERT_TRUE(owed.ok());
+  ASSERT_EQ(owed->size(), 1u);
+  EXPECT_EQ((*owed)[0].type, "sla.breached");
+  EXPECT_EQ((*owed)[0].lead, "L1");
+}
+
 TEST_F(SlaTimer, AnAnsweredClockNeverFires) {
   ASSERT_EQ(Run({"act", "L1", "touch", "--channel", "call", "--by", "ana", "--at",
                  "2026-03-09T08:30:00Z"}),

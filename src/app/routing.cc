@@ -598,6 +598,11 @@ Status Engine::FireDueSlas(Micros now) {
       f.bind(1, d.lead);
       f.exec();
       if (!fresh) continue;
+      // A clock that ran out more than a day before this run (the first
+      // timer run over an old store, a server that was down) is recorded and
+      // escalated on record, but not sent: old news, as for the history
+      // notifications (docs/webhooks.md).
+      if (now - open->second > 24 * 3600 * kSecond) continue;
       Json data = {{"owner", OptJson(st.owner)},        {"team", OptJson(st.team)},
                    {"mql_at", FormatRfc3339(d.mql_at)}, {"due", FormatRfc3339(open->second)},
                    {"escalated_to", OptJson(manager)},  {"who", DescribeLead(st.traits)}};
