@@ -65,39 +65,39 @@ Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>
   return Status::Ok();
 }
 
-Result<std::vector<double>> Trees::Predict(const float* x, size_t n, size_t p) const {
-  if (!booster_) return Status::Internal("XGBoost: predict before fit");
+// XGBoost's predictions of type `type` (0: probabilities, 2: per-feature
+// contributions) for n rows of p features; `per_row` values each.
+static Status PredictRaw(void* booster, const float* x, size_t n, size_t p, int type,
+                         size_t per_row, const char* what, std::vector<float>* out) {
+  if (!booster) return Status::Internal(std::string("XGBoost: ") + what + " before fit");
   DMatrix dm;
   if (XGDMatrixCreateFromMat(x, n, p, std::numeric_limits<float>::quiet_NaN(), &dm.h) != 0)
     return Err("DMatrix");
-  const char* cfg =
-      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+  const std::string cfg =
+      R"({"type": )" + std::to_string(type) +
+      R"(, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* res = nullptr;
-  if (XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster_), dm.h, cfg, &shape, &dim,
-                                  &res) != 0)
-    return Err("predict");
-  std::vector<double> out(res, res + n);
+  if (XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster), dm.h, cfg.c_str(), &shape,
+                                  &dim, &res) != 0)
+    return Err(what);
+  out->assign(res, res + n * per_row);
+  return Status::Ok();
+}
+
+Result<std::vector<double>> Trees::Predict(const float* x, size_t n, size_t p) const {
+  std::vector<float> raw;
+  if (Status s = PredictRaw(booster_, x, n, p, 0, 1, "predict", &raw); !s.ok()) return s;
+  std::vector<double> out(raw.begin(), raw.end());
   for (double& v : out)
     if (!std::isfinite(v)) v = 0.5;
   return out;
 }
 
 Result<std::vector<float>> Trees::Contributions(const float* x, size_t n, size_t p) const {
-  if (!booster_) return Status::Internal("XGBoost: contributions before fit");
-  DMatrix dm;
-  if (XGDMatrixCreateFromMat(x, n, p, std::numeric_limits<float>::quiet_NaN(), &dm.h) != 0)
-    return Err("DMatrix");
-  const char* cfg =
-      R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
-  const bst_ulong* shape = nullptr;
-  bst_ulong dim = 0;
-  const float* res = nullptr;
-  if (XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster_), dm.h, cfg, &shape, &dim,
-                                  &res) != 0)
-    return Err("contributions");
-  std::vector<float> out(res, res + n * (p + 1));
+  std::vector<float> out;
+  if (Status s = PredictRaw(booster_, x, n, p, 2, p + 1, "contributions", &out); !s.ok()) return s;
   for (float& v : out)
     if (!std::isfinite(v)) v = 0;
   return out;
