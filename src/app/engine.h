@@ -244,10 +244,14 @@ class Engine {
   Status ReloadVersionsIfChanged();
   int64_t VersionAt(Micros t) const;  // the playbook version in force at t
   // trait_keys: with need_state, decode only these traits from projections.
+  // any_order: `fn` does not depend on the order of the leads (an aggregate),
+  // so the projections may be read by two threads over two lead ranges (fn
+  // is still called by one thread at a time).
   Status ForEachLeadAt(Micros at, bool refold, bool need_state,
                        const std::function<bool(Stage)>& want,
                        const std::function<void(const LeadState&)>& fn,
-                       const std::vector<std::string>* trait_keys = nullptr);
+                       const std::vector<std::string>* trait_keys = nullptr,
+                       bool any_order = false);
   Status ApplyLoaded(std::shared_ptr<const Playbook> pb, const std::string& name, Micros at,
                      int64_t* version);
   Status FoldAndSave(bool all, int64_t* count);

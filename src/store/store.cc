@@ -900,15 +900,31 @@ Result<std::optional<Store::StoredLead>> Store::LoadProjection(const std::string
   return out;
 }
 
-Status Store::ForEachProjection(const std::function<Status(StoredLead&)>& fn, bool with_state) {
+Status Store::ForEachProjection(const std::function<Status(StoredLead&)>& fn, bool with_state,
+                                const std::string& from, const std::string& to) {
   return Guard([&] {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kLeadColsBeforeState +
-                                  (with_state ? "state" : "NULL") + kLeadColsAfterState +
-                                  (with_state ? " FROM leads ORDER BY id"
-                                              : " FROM leads INDEXED BY leads_scan ORDER BY id"));
+    std::string lead_range, history_range;
+    if (!from.empty()) {
+      lead_range += " AND id >= :from";
+      history_range += " AND lead_id >= :from";
+    }
+    if (!to.empty()) {
+      lead_range += " AND id < :to";
+      history_range += " AND lead_id < :to";
+    }
+    SQLite::Statement q(
+        *db_, std::string("SELECT ") + kLeadColsBeforeState + (with_state ? "state" : "NULL") +
+                  kLeadColsAfterState +
+                  (with_state ? " FROM leads" : " FROM leads INDEXED BY leads_scan") + " WHERE 1" +
+                  lead_range + " ORDER BY id");
     SQLite::Statement h(*db_,
                         "SELECT lead_id, at, from_stage, to_stage, by_user, reason, rule, "
-                        "exception, playbook_version FROM history ORDER BY lead_id, idx");
+                        "exception, playbook_version FROM history WHERE 1" +
+                            history_range + " ORDER BY lead_id, idx");
+    for (SQLite::Statement* st : {&q, &h}) {
+      if (!from.empty()) st->bind(":from", from);
+      if (!to.empty()) st->bind(":to", to);
+    }
     bool h_ok = h.executeStep();
     std::string h_id = h_ok ? h.getColumn(0).getString() : "";
     StoredLead l;

@@ -137,7 +137,9 @@ class Store {
   // Every projection with its history, ordered by lead id (reports).
   // with_state=false leaves StoredLead::state empty (cheaper). `fn` may move
   // out of the row it is given.
-  Status ForEachProjection(const std::function<Status(StoredLead&)>& fn, bool with_state = true);
+  // from/to: only leads in [from, to) ("" = unbounded; see SplitLeads).
+  Status ForEachProjection(const std::function<Status(StoredLead&)>& fn, bool with_state = true,
+                           const std::string& from = "", const std::string& to = "");
   // The lead's last `n` events (timeline order) and all its actions.
   Status LoadRecent(const std::string& id, int64_t n, std::vector<Event>* events,
                     std::vector<Action>* actions);
