@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -337,17 +338,37 @@ SQLite::Statement& Store::Cached(const char* sql) {
   return *cached_.back().second;
 }
 
-namespace {
-// Resets a cached statement when done, so it holds no read snapshot.
-struct ResetOnExit {
-  SQLite::Statement& q;
-  ~ResetOnExit() {
+Store::CachedReset::~CachedReset() {
+  try {
+    q.reset();
+  } catch (...) {
+  }
+}
+
+Store::ReadSnapshot::ReadSnapshot(Store& s) {
+  if (!sqlite3_get_autocommit(s.db_->getHandle())) return;
+  try {
+    s.db_->exec("BEGIN");
+    store_ = &s;
+  } catch (...) {
+  }
+}
+
+Store::ReadSnapshot::~ReadSnapshot() {
+  if (!store_) return;
+  try {
+    store_->db_->exec("COMMIT");
+  } catch (...) {
     try {
-      q.reset();
+      store_->db_->exec("ROLLBACK");
     } catch (...) {
     }
   }
-};
+}
+
+namespace {
+// Resets a cached statement when done, so it holds no read snapshot.
+using ResetOnExit = Store::CachedReset;
 }  // namespace
 
 Result<int64_t> Store::PlaybookCount() {
@@ -986,8 +1007,10 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
       if (Status s = DecodeEvents(data, 1, id, &got); !s.ok()) return s;
     }
     for (auto& e : got) events->push_back(std::move(e));
-    SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
-                                  " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
+    static const std::string kSql =
+        std::string("SELECT ") + kActionCols + " FROM actions WHERE lead_id = ? ORDER BY ts, seq";
+    auto& a = Cached(kSql.c_str());
+    ResetOnExit ra{a};
     a.bind(1, id);
     while (a.executeStep()) actions->push_back(ReadAction(a));
     return Status::Ok();
