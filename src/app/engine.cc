@@ -390,15 +390,20 @@ Status Engine::StoreBatch(const std::vector<Event>& events, IngestReport* report
 }
 
 Status Engine::IngestEvents(const std::vector<Event>& events, IngestReport* report,
-                            std::vector<char>* duplicate, const std::function<void()>& durable) {
+                            std::vector<char>* duplicate, const std::function<void()>& durable,
+                            bool refresh) {
   std::unordered_set<std::string> touched;
   if (Status s = StoreBatch(events, report, &touched, duplicate); !s.ok()) return s;
   report->leads_touched += static_cast<int64_t>(touched.size());
   if (durable) durable();
-  // The events and their leads' dirty marks are synced above; the refold is
-  // derived from them, so its commit need not wait for the disk: WAL keeps
-  // commits in order, and one lost to a power cut leaves its leads dirty, to
-  // be refolded by the next refresh.
+  return refresh ? RefreshIngested() : Status::Ok();
+}
+
+Status Engine::RefreshIngested() {
+  // The events and their leads' dirty marks are synced already; the refold
+  // is derived from them, so its commit need not wait for the disk: WAL
+  // keeps commits in order, and one lost to a power cut leaves its leads
+  // dirty, to be refolded by the next refresh.
   store_->SetSynchronous(false);
   Status s = RefreshDirty();
   store_->SetSynchronous(true);

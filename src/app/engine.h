@@ -147,9 +147,15 @@ class Engine {
   // messageId was already stored (or came earlier in `events`), not stored
   // again. `durable` (optional) is called as soon as the events are committed
   // to disk, before the touched leads are refolded (the server answers then).
+  // refresh=false: the touched leads stay marked dirty (reads stay exact:
+  // they fold from the log) until RefreshIngested, so a server under load
+  // refolds the leads of several group commits at once.
   Status IngestEvents(const std::vector<Event>& events, IngestReport* report,
                       std::vector<char>* duplicate = nullptr,
-                      const std::function<void()>& durable = nullptr);
+                      const std::function<void()>& durable = nullptr, bool refresh = true);
+  // Refolds the leads IngestEvents(refresh=false) left dirty (a commit not
+  // synced: the marks are durable, the projections derived).
+  Status RefreshIngested();
   Status ImportLeads(const std::string& path, const std::string& id_column,
                      std::optional<Micros> at, std::ostream* rejects, IngestReport* report);
   // Recorded stage changes as imported actions (history_import.cc).

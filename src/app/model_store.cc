@@ -77,7 +77,9 @@ Result<std::optional<ModelRecord>> GetModel(Store& store, int64_t version) {
 
 Result<int64_t> ActiveModelVersion(Store& store) {
   return Guarded([&]() -> Result<int64_t> {
-    SQLite::Statement q(store.db(), "SELECT version FROM models WHERE active <> 0 LIMIT 1");
+    // Prepared once per connection (every lead read asks for the active model).
+    SQLite::Statement& q = store.Cached("SELECT version FROM models WHERE active <> 0 LIMIT 1");
+    Store::CachedReset reset{q};
     if (!q.executeStep()) return int64_t{0};
     return q.getColumn(0).getInt64();
   });

@@ -100,6 +100,9 @@ Json PredictionJson(const std::optional<Prediction>& p) {
 
 }  // namespace
 
+// ShowJsonText (render_text.cc) writes the same JSON without the DOM for the
+// server's lead reads: a field added here must be added there (the test
+// ShowJsonText.MatchesTheDom fails until it is).
 Json ShowJson(const ShowResult& r) {
   const LeadState& s = r.state;
   Json j;

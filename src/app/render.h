@@ -10,6 +10,9 @@
 namespace leadgate {
 
 nlohmann::ordered_json ShowJson(const ShowResult& r);
+// ShowJson(r).dump() written without the DOM (render_text.cc; the server's
+// lead read). Byte for byte the same; keep the two in step.
+std::string ShowJsonText(const ShowResult& r);
 nlohmann::ordered_json QueueJson(const std::vector<QueueRow>& rows);
 nlohmann::ordered_json SlaJson(const SlaReport& r);
 nlohmann::ordered_json FunnelJson(const FunnelReport& r);

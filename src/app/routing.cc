@@ -618,10 +618,16 @@ Status Engine::FireDueSlas(Micros now) {
 Result<std::vector<SlaBreach>> Engine::Breaches(const std::string& lead) {
   std::vector<SlaBreach> out;
   Status s = Guard([&] {
-    SQLite::Statement q(
-        store_->db(), std::string("SELECT lead_id, mql_at, due, fired_at, owner, team, "
-                                  "escalated_to FROM sla_breaches") +
-                          (lead.empty() ? "" : " WHERE lead_id = ?") + " ORDER BY lead_id, mql_at");
+    // Prepared once per connection: one lead's breaches are read by every
+    // GET /v1/leads/{id}.
+    static constexpr const char* kAll =
+        "SELECT lead_id, mql_at, due, fired_at, owner, team, escalated_to FROM sla_breaches "
+        "ORDER BY lead_id, mql_at";
+    static constexpr const char* kOne =
+        "SELECT lead_id, mql_at, due, fired_at, owner, team, escalated_to FROM sla_breaches "
+        "WHERE lead_id = ? ORDER BY lead_id, mql_at";
+    SQLite::Statement& q = store_->Cached(lead.empty() ? kAll : kOne);
+    Store::CachedReset reset{q};
     if (!lead.empty()) q.bind(1, lead);
     while (q.executeStep()) {
       SlaBreach b;

@@ -125,6 +125,34 @@ std::string FormatRfc3339(Micros t) {
   int64_t y, sod, frac;
   unsigned m, d;
   Civil(t, &y, &m, &d, &sod, &frac);
+  if (y >= 0 && y <= 9999) {  // the common case without snprintf (a lead read formats dozens)
+    char b[28];
+    auto two = [&](char* p, int64_t v) {
+      p[0] = static_cast<char>('0' + v / 10);
+      p[1] = static_cast<char>('0' + v % 10);
+    };
+    two(b, y / 100);
+    two(b + 2, y % 100);
+    b[4] = '-';
+    two(b + 5, m);
+    b[7] = '-';
+    two(b + 8, d);
+    b[10] = 'T';
+    two(b + 11, sod / 3600);
+    b[13] = ':';
+    two(b + 14, sod / 60 % 60);
+    b[16] = ':';
+    two(b + 17, sod % 60);
+    size_t n = 19;
+    if (frac != 0) {
+      b[n++] = '.';
+      int64_t div = 100000;
+      for (int i = 0; i < 6; ++i, div /= 10) b[n++] = static_cast<char>('0' + frac / div % 10);
+      while (b[n - 1] == '0') --n;
+    }
+    b[n++] = 'Z';
+    return std::string(b, n);
+  }
   char buf[48];
   int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
                         static_cast<long long>(y), m, d, static_cast<long long>(sod / 3600),

@@ -467,7 +467,15 @@ bool Api::ForReader(const ApiRequest& req) {
                                   path == "/v1/identify" || path == "/v1/page");
 }
 
-void Api::CommitIngest(const std::vector<IngestJob*>& jobs, const std::function<void()>& durable) {
+void Api::RefreshIngested() {
+  try {
+    (void)engine_.RefreshIngested();
+  } catch (const std::exception&) {
+  }
+}
+
+void Api::CommitIngest(const std::vector<IngestJob*>& jobs, const std::function<void()>& durable,
+                       bool refresh) {
   std::vector<Event> all;
   size_t n = 0;
   for (IngestJob* j : jobs) n += j->events.size();
@@ -502,7 +510,8 @@ void Api::CommitIngest(const std::vector<IngestJob*>& jobs, const std::function<
   const auto t0 = std::chrono::steady_clock::now();
   Status st = Status::Ok();
   try {
-    st = engine_.IngestEvents(all, &rep, &dup, [&] { settle(Status::Ok()); });
+    st = engine_.IngestEvents(
+        all, &rep, &dup, [&] { settle(Status::Ok()); }, refresh);
   } catch (const std::exception& e) {
     st = Status::Internal(std::string("internal error: ") + e.what());
   }
@@ -611,6 +620,11 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
     return JsonResponse(200, Json{{"status", "ok"}});
   }
 
+  // A lead read: the key check and every query of the read in one read
+  // transaction (one consistent view; one WAL read lock, not one per query).
+  std::optional<Store::ReadSnapshot> snapshot;
+  if (m == "GET" && s.size() == 3 && s[0] == "v1" && s[1] == "leads")
+    snapshot.emplace(engine_.store());
   const Principal p = [&] {
     auto a = engine_.Authenticate(KeyFromHeader(req.authorization));
     if (!a.ok()) {
@@ -678,7 +692,9 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
     if (!scope.Sees(r.state.owner, r.state.team)) {
       Fail(403, "forbidden", scope.Refusal(s[2], r.state.owner, r.state.team, "sees"));
     }
-    return JsonResponse(200, ShowJson(r));
+    ApiResponse out;
+    out.body = ShowJsonText(r);  // = ShowJson(r), without building the DOM
+    return out;
   }
   if (is({"v1", "leads", "*", "actions", "*"})) {
     res.route = "/v1/leads/{id}/actions/{action}";

@@ -63,8 +63,13 @@ class Api {
   // Stores the valid events of all `jobs` in one transaction and sets each
   // job's outcome; `durable` is called when they are on disk (before the
   // refold; on failure, after setting the failure), once.
+  // refresh=false: their leads are refolded by a later RefreshIngested (the
+  // server refolds the leads of several groups at once under load).
   void CommitIngest(const std::vector<IngestJob*>& jobs,
-                    const std::function<void()>& durable = nullptr);
+                    const std::function<void()>& durable = nullptr, bool refresh = true);
+  // Refolds the leads of earlier CommitIngest(refresh=false) calls (a
+  // failure leaves them dirty: reads fold them, the next refresh retries).
+  void RefreshIngested();
   // The per-event answer to a committed job (`res` from Handle: route, user).
   ApiResponse IngestResponse(IngestJob& job, ApiResponse res);
   // Whether the request is one a read-only Api (its own store connection,

@@ -78,10 +78,24 @@ class GroupCommit {
     }
     asio::post(work_, [this] { Drain(); });
   }
-  std::function<void()> after_commit;  // on the engine thread, after each group
+  std::function<void()> after_commit;  // on the engine thread, after each refold
+  // On the engine thread: refolds the leads of the groups whose refold was
+  // put off (call before any other engine work, so it sees them current).
+  void Flush(bool arm = true) {
+    if (!deferred_) return;
+    deferred_ = false;
+    writer_.RefreshIngested();
+    if (arm && after_commit) after_commit();
+  }
 
  private:
   void Drain();  // on the engine thread
+  // A group's leads are refolded after its commit unless more requests are
+  // waiting: then the next group's refold covers them too (a lead touched by
+  // several groups is folded and written once), for at most kMaxDefer.
+  static constexpr std::chrono::milliseconds kMaxDefer{20};
+  bool deferred_ = false;
+  std::chrono::steady_clock::time_point deferred_since_;
   asio::io_context& work_;
   Api& writer_;
   std::mutex mu_;
@@ -173,6 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // The work guard keeps the network loop alive while the engine works.
     asio::post(sh_.work, [self = shared_from_this(), a = std::move(a),
                           g = asio::make_work_guard(stream_.get_executor())]() mutable {
+      self->sh_.group.Flush();  // projections current before any other engine work
       ApiResponse r = self->sh_.api.Handle(a);
       if (a.method != "GET") self->sh_.sla_timer.Arm();  // a write may start or stop clocks
       asio::post(self->stream_.get_executor(),
@@ -251,15 +266,28 @@ void GroupCommit::Drain() {
   std::vector<IngestJob*> jobs;
   jobs.reserve(group.size());
   for (auto& p : group) jobs.push_back(p.job.get());
+  const auto start = std::chrono::steady_clock::now();
+  if (!deferred_) deferred_since_ = start;
+  deferred_ = true;
   // Answered once durable, before the touched leads are refolded.
-  writer_.CommitIngest(jobs, [&] {
-    for (auto& p : group) {
-      auto ex = p.session->executor();
-      asio::post(
-          ex, [p = std::move(p)]() mutable { p.session->FinishIngest(*p.job, std::move(p.res)); });
-    }
-  });
-  if (after_commit) after_commit();
+  writer_.CommitIngest(
+      jobs,
+      [&] {
+        for (auto& p : group) {
+          auto ex = p.session->executor();
+          asio::post(ex, [p = std::move(p)]() mutable {
+            p.session->FinishIngest(*p.job, std::move(p.res));
+          });
+        }
+      },
+      /*refresh=*/false);
+  bool more = false;
+  {
+    std::lock_guard lock(mu_);
+    more = !queue_.empty();  // and so a Drain is scheduled
+  }
+  if (more && start - deferred_since_ < kMaxDefer) return;
+  Flush();
 }
 
 bool ParseListen(const std::string& s, std::string* host, unsigned short* port) {
@@ -357,6 +385,7 @@ int Serve(const ServerOptions& opts) {
   }
   const auto bound = acceptor.local_endpoint();
   SlaTimer sla_timer(work, **engine);
+  sla_timer.before = [&] { group.Flush(/*arm=*/false); };  // fire clocks on current projections
   asio::post(work, [&] { sla_timer.Arm(); });
   group.after_commit = [&] { sla_timer.Arm(); };  // ingest may start clocks
   Shared sh{net, work, api, metrics, opts, sla_timer, group};
@@ -408,7 +437,10 @@ int Serve(const ServerOptions& opts) {
     });
   }
   for (auto& t : net_threads) t.join();
-  asio::post(work, [&] { sla_timer.Stop(); });
+  asio::post(work, [&] {
+    group.Flush();
+    sla_timer.Stop();
+  });
   guard.reset();
   engine_thread.join();
   delivery.Stop();

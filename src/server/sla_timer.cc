@@ -12,6 +12,7 @@ SlaTimer::SlaTimer(boost::asio::io_context& work, Engine& engine, std::chrono::m
 
 void SlaTimer::Arm() {
   if (stopped_) return;
+  if (before) before();
   std::chrono::microseconds wait = poll_;
   const Micros now = NowMicros();
   // One index lookup per write; a transaction only when something is due.

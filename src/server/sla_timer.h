@@ -24,7 +24,8 @@ class SlaTimer {
            std::chrono::milliseconds poll = std::chrono::seconds(30));
   // Call on the engine thread: fires what is due now and sleeps until the next.
   void Arm();
-  void Stop();  // on the engine thread
+  void Stop();                   // on the engine thread
+  std::function<void()> before;  // called first by Arm (the server's deferred refold)
 
  private:
   boost::asio::steady_timer timer_;

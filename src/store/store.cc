@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -346,17 +347,37 @@ SQLite::Statement& Store::Cached(const char* sql) {
   return *cached_.back().second;
 }
 
-namespace {
-// Resets a cached statement when done, so it holds no read snapshot.
-struct ResetOnExit {
-  SQLite::Statement& q;
-  ~ResetOnExit() {
+Store::CachedReset::~CachedReset() {
+  try {
+    q.reset();
+  } catch (...) {
+  }
+}
+
+Store::ReadSnapshot::ReadSnapshot(Store& s) {
+  if (!sqlite3_get_autocommit(s.db_->getHandle())) return;
+  try {
+    s.db_->exec("BEGIN");
+    store_ = &s;
+  } catch (...) {
+  }
+}
+
+Store::ReadSnapshot::~ReadSnapshot() {
+  if (!store_) return;
+  try {
+    store_->db_->exec("COMMIT");
+  } catch (...) {
     try {
-      q.reset();
+      store_->db_->exec("ROLLBACK");
     } catch (...) {
     }
   }
-};
+}
+
+namespace {
+// Resets a cached statement when done, so it holds no read snapshot.
+using ResetOnExit = Store::CachedReset;
 }  // namespace
 
 Result<int64_t> Store::PlaybookCount() {
@@ -950,19 +971,36 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
                          std::vector<Action>* actions) {
   return Guard([&] {
     // The chunks' headers newest-first by their latest event, then only the
-    // chunks that can hold one of the last n events (read by key).
-    auto& heads = Cached("SELECT seq, max_ts, n FROM chunks WHERE lead_id = ?");
+    // chunks that can hold one of the last n events (read by key). Small
+    // chunks (HTTP ingest writes one per lead per group) come with their
+    // data in the same scan (in the B-tree page already; length() reads no
+    // overflow page), up to 256 KiB, so a lead of many small chunks is one
+    // query, not one per chunk.
+    auto& heads = Cached(
+        "SELECT seq, max_ts, n, CASE WHEN length(data) <= 4096 THEN data END FROM chunks "
+        "WHERE lead_id = ?");
     ResetOnExit rheads{heads};
     heads.bind(1, id);
     struct Head {
       int64_t seq;
       Micros max_ts;
       int64_t n;
+      bool has_data = false;
+      std::string data;
     };
     std::vector<Head> hs;
+    size_t inline_budget = 256 << 10;
     while (heads.executeStep()) {
-      hs.push_back({heads.getColumn(0).getInt64(), heads.getColumn(1).getInt64(),
-                    heads.getColumn(2).getInt64()});
+      Head& h = hs.emplace_back();
+      h.seq = heads.getColumn(0).getInt64();
+      h.max_ts = heads.getColumn(1).getInt64();
+      h.n = heads.getColumn(2).getInt64();
+      auto d = heads.getColumn(3);
+      if (!d.isNull() && static_cast<size_t>(d.getBytes()) <= inline_budget) {
+        h.data.assign(static_cast<const char*>(d.getBlob()), static_cast<size_t>(d.getBytes()));
+        h.has_data = true;
+        inline_budget -= h.data.size();
+      }
     }
     std::sort(hs.begin(), hs.end(),
               [](const Head& a, const Head& b) { return a.max_ts > b.max_ts; });
@@ -979,7 +1017,7 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
     };
     std::vector<std::unique_ptr<std::string>> blobs;
     std::vector<Key> keys;
-    for (const Head& h : hs) {
+    for (Head& h : hs) {
       if (static_cast<int64_t>(keys.size()) >= n) {
         std::nth_element(keys.begin(), keys.begin() + (n - 1), keys.end(), later);
         keys.resize(static_cast<size_t>(n));
@@ -987,13 +1025,17 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
         // one of the last n (ties on the timestamp need a look at the ids).
         if (h.max_ts < keys[static_cast<size_t>(n - 1)].ts) break;
       }
-      q.tryReset();
-      q.bind(1, id);
-      q.bind(2, h.seq);
-      if (!q.executeStep()) continue;
-      auto col = q.getColumn(0);
-      blobs.push_back(std::make_unique<std::string>(static_cast<const char*>(col.getBlob()),
-                                                    static_cast<size_t>(col.getBytes())));
+      if (h.has_data) {
+        blobs.push_back(std::make_unique<std::string>(std::move(h.data)));
+      } else {
+        q.tryReset();
+        q.bind(1, id);
+        q.bind(2, h.seq);
+        if (!q.executeStep()) continue;
+        auto col = q.getColumn(0);
+        blobs.push_back(std::make_unique<std::string>(static_cast<const char*>(col.getBlob()),
+                                                      static_cast<size_t>(col.getBytes())));
+      }
       const size_t bi = blobs.size() - 1;
       const std::string& blob = *blobs.back();
       if (Status s = ScanEvents(blob, h.n,
@@ -1012,8 +1054,10 @@ Status Store::LoadRecent(const std::string& id, int64_t n, std::vector<Event>* e
       if (Status s = DecodeEvents(data, 1, id, &got); !s.ok()) return s;
     }
     for (auto& e : got) events->push_back(std::move(e));
-    SQLite::Statement a(*db_, std::string("SELECT ") + kActionCols +
-                                  " FROM actions WHERE lead_id = ? ORDER BY ts, seq");
+    static const std::string kSql =
+        std::string("SELECT ") + kActionCols + " FROM actions WHERE lead_id = ? ORDER BY ts, seq";
+    auto& a = Cached(kSql.c_str());
+    ResetOnExit ra{a};
     a.bind(1, id);
     while (a.executeStep()) actions->push_back(ReadAction(a));
     return Status::Ok();

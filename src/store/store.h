@@ -180,6 +180,30 @@ class Store {
 
   SQLite::Database& db() { return *db_; }
 
+  // A statement prepared once per connection (the server's per-request
+  // queries: key lookup, freshness checks, a lead's read). `sql` is compared
+  // by address: pass a string literal or another string that lives as long
+  // as the Store. Reset on return; hold a CachedReset while stepping it, so
+  // it is reset when done (an unreset statement would pin a read snapshot).
+  SQLite::Statement& Cached(const char* sql);
+  struct CachedReset {
+    SQLite::Statement& q;
+    ~CachedReset();
+  };
+  // One read transaction for the queries that follow (a consistent view, and
+  // one WAL read lock instead of one per statement); ended when it goes.
+  // Does nothing inside a transaction already. Read-only use.
+  class ReadSnapshot {
+   public:
+    explicit ReadSnapshot(Store& s);
+    ~ReadSnapshot();
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+   private:
+    Store* store_ = nullptr;  // null: nothing begun
+  };
+
  private:
   Store() = default;
   Status Migrate();
@@ -190,9 +214,6 @@ class Store {
   std::unique_ptr<SQLite::Statement> insert_chunk_, insert_msg_, find_msg_, insert_collision_,
       mark_dirty_, save_lead_, delete_history_, insert_history_, clear_dirty_, lead_who_,
       lead_chunks_;
-  // Prepared once per connection (the per-request queries of the server:
-  // key lookup, freshness checks); reset after each use.
-  SQLite::Statement& Cached(const char* sql);
   std::vector<std::pair<const char*, std::unique_ptr<SQLite::Statement>>> cached_;
 };
 
