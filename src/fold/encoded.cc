@@ -37,7 +37,15 @@ uint32_t EventEncoder::PropId(const Props& props) {
     AppendText(&key_, v.str);
   }
   auto [it, fresh] = props_.try_emplace(key_, static_cast<uint32_t>(out_->props.size()));
-  if (fresh) out_->props.push_back(props);
+  if (fresh) {
+    out_->props.push_back(props);
+    out_->prop_key_begin.push_back(static_cast<uint32_t>(out_->prop_keys.size()));
+    for (const auto& kv : props) {
+      auto [kit, kfresh] = keys_.try_emplace(kv.first, static_cast<uint32_t>(out_->keys.size()));
+      if (kfresh) out_->keys.push_back(kv.first);
+      out_->prop_keys.push_back(kit->second);
+    }
+  }
   return it->second;
 }
 
@@ -74,11 +82,13 @@ void ReplayClassifier::Prepare(const EncodedEvents& log,
     // playbook object), the rest kept when asked.
     t.rules.resize(log.names.size());
     for (size_t n = 0; n < log.names.size(); ++n) t.rules[n] = p.FindEvent(log.names[n]);
-    if (t.eng_props_only.size() == p.engagement.size() &&
-        t.disq_props_only.size() == p.disqualify.size() &&
-        t.trait_start.size() == log.props.size()) {
+    t.key_field.resize(log.keys.size());
+    for (size_t k = 0; k < log.keys.size(); ++k) t.key_field[k] = p.FieldIndex(log.keys[k]);
+    if (t.classified && t.eng_props_only.size() == p.engagement.size() &&
+        t.disq_props_only.size() == p.disqualify.size()) {
       continue;
     }
+    t.classified = true;
     t.eng_props_only.assign(p.engagement.size(), 0);
     for (size_t i = 0; i < p.engagement.size(); ++i) {
       const auto& w = p.engagement[i].when;
@@ -91,8 +101,6 @@ void ReplayClassifier::Prepare(const EncodedEvents& log,
     }
     t.eng_class.assign(p.engagement.size(), {});
     t.disq_class.assign(p.disqualify.size(), {});
-    t.trait_start.assign(log.props.size(), -1);
-    t.trait_fields.clear();
   }
 }
 
@@ -118,19 +126,31 @@ class EncodedSource {
   EventType type(size_t i) const { return type_[i]; }
   const Props& props(size_t i) const { return log_.props[prop_[i]]; }
   void SetVersion(size_t v, const Playbook&) { v_ = &c_->versions_[v]; }
-  const Playbook::EventRules* Rules(size_t i) const {
-    return v_->pb->FindEvent(log_.names[name_[i]]);
-  }
+  const Playbook::EventRules* Rules(size_t i) const { return v_->rules[name_[i]]; }
   void Score(EngagementState& eng, size_t i, const Playbook::EventRules* rules,
              const FieldValue* fields, MatchCache* cache) {
-    eng.Add(rules, log_.props[prop_[i]], ts_[i], fields, cache);
+    const uint32_t pid = prop_[i];
+    eng.AddWith(rules, ts_[i], [&](int idx, const Condition& when) {
+      const size_t r = static_cast<size_t>(idx);
+      if (!v_->eng_props_only[r]) {
+        return Evaluate(when, EvalContext{fields, &log_.props[pid], cache, nullptr, nullptr});
+      }
+      return Classified(&v_->eng_class[r], pid, when, cache);
+    });
   }
-  bool DisqualifyWhen(size_t, int, const Condition& when, const EvalContext& ctx) {
-    return Evaluate(when, ctx);
+  bool DisqualifyWhen(size_t i, int idx, const Condition& when, const EvalContext& ctx) {
+    const size_t r = static_cast<size_t>(idx);
+    if (!v_->disq_props_only[r]) return Evaluate(when, ctx);
+    return Classified(&v_->disq_class[r], prop_[i], when, ctx.cache);
   }
   template <class Fn>
   void ForEachTrait(size_t i, Fn&& fn) {
-    for (const auto& [k, v] : log_.props[prop_[i]]) fn(v_->pb->FieldIndex(k), k, v);
+    const uint32_t pid = prop_[i];
+    const Props& props = log_.props[pid];
+    const uint32_t* keys = log_.prop_keys.data() + log_.prop_key_begin[pid];
+    for (size_t k = 0; k < props.size(); ++k) {
+      fn(v_->key_field[keys[k]], props[k].first, props[k].second);
+    }
   }
 
  private:

@@ -24,6 +24,9 @@ namespace leadgate {
 struct EncodedEvents {
   std::vector<std::string> names;  // name id -> activity name (Event::name)
   std::vector<Props> props;        // property-set id -> the event's properties (Event::props)
+  std::vector<std::string> keys;   // key id -> a property (trait) name
+  // Property set id -> the key ids of its entries: prop_keys[prop_key_begin[id] + k].
+  std::vector<uint32_t> prop_key_begin, prop_keys;
   // By event: all leads' events, each lead's adjacent, in timeline order.
   std::vector<Micros> ts;
   std::vector<EventType> type;
@@ -45,7 +48,7 @@ class EventEncoder {
   uint32_t NameId(const std::string& name);
   uint32_t PropId(const Props& props);
   EncodedEvents* out_;
-  std::unordered_map<std::string, uint32_t> names_, props_;
+  std::unordered_map<std::string, uint32_t> names_, props_, keys_;
   std::string key_;
 };
 
@@ -67,10 +70,8 @@ class ReplayClassifier {
     std::vector<uint8_t> eng_props_only, disq_props_only;
     // By rule index, by property-set id: 0 not yet known, 1 false, 2 true.
     std::vector<std::vector<uint8_t>> eng_class, disq_class;
-    // By property-set id: where its traits' field indexes start in
-    // trait_fields (-1: not yet computed).
-    std::vector<int32_t> trait_start;
-    std::vector<int32_t> trait_fields;
+    std::vector<int32_t> key_field;  // by key id: Playbook::FieldIndex
+    bool classified = false;         // the members above are set
   };
   const EncodedEvents* log_ = nullptr;
   std::vector<Version> versions_;
