@@ -1,7 +1,8 @@
 // Backtests (docs/backtest.md): replay the stored history (events and the
 // actions people recorded) under a candidate playbook, without touching live
 // state, and compare it with the playbook versions in use. The replay folds
-// every lead with the live engine's Fold (src/fold/fold.cc): one
+// every lead with the live engine's fold core (src/fold/fold_core.h) over the
+// log dictionary-encoded (src/fold/encoded.h): one
 // implementation of the rules, on both cores.
 #pragma once
 
