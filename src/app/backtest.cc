@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <thread>
 
 #include "app/reports.h"
@@ -35,7 +36,12 @@ int Workers(int threads) {
 // Regex caches per worker, one per playbook version: kept across replays of
 // playbooks that differ only in their MQL minimums (the capacity search), so
 // each distinct value is classified once per candidate, not once per replay.
-using WorkerCaches = std::vector<std::vector<MatchCache>>;
+// The encoded events' classifications (fold/encoded.h) are kept with them.
+struct WorkerCache {
+  std::vector<MatchCache> caches;  // by version
+  ReplayClassifier classifier;
+};
+using WorkerCaches = std::vector<WorkerCache>;
 
 void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
                    const std::function<void(int, size_t, const LeadState&)>& fn,
@@ -48,11 +54,14 @@ void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
   WorkerCaches& all = keep != nullptr ? *keep : local;
   if (all.size() < static_cast<size_t>(workers)) all.resize(static_cast<size_t>(workers));
   auto run = [&](int w) {
-    std::vector<MatchCache>& caches = all[static_cast<size_t>(w)];
-    if (caches.size() != versions.size()) {
+    WorkerCache& wc = all[static_cast<size_t>(w)];
+    std::vector<MatchCache>& caches = wc.caches;
+    const bool kept = caches.size() == versions.size();
+    if (!kept) {
       caches.clear();
       for (const auto& v : versions) caches.emplace_back(v.playbook->memo_groups);
     }
+    wc.classifier.Prepare(log.encoded, versions, kept);
     FoldOptions opts;
     opts.caches = &caches;
     opts.lean = lean;
@@ -63,7 +72,8 @@ void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
       for (size_t i = b; i < e; ++i) {
         if (skip != nullptr && (*skip)[i]) continue;
         const ReplayLead& l = log.leads[i];
-        LeadState s = Fold(l.id, l.event_ptrs, l.action_ptrs, versions, opts);
+        LeadState s = FoldEncoded(l.id, log.encoded, l.begin, l.end, l.action_ptrs, versions, opts,
+                                  &wc.classifier);
         fn(w, i, s);
       }
     }
@@ -261,34 +271,28 @@ std::vector<PlaybookVersion> CandidateVersions(const std::vector<PlaybookVersion
 
 namespace {
 
-Status LoadRange(Store& store, const std::string& from, const std::string& to, ReplayLog* out) {
-  *out = ReplayLog{};
+Status LoadRange(Store& store, const std::string& from, const std::string& to, ReplayLog* out,
+                 EventEncoder* enc) {
   return store.ForEachLead(
       true,
       [&](const std::string& id, const std::vector<const Event*>& events,
           std::vector<Action>& actions) {
         ReplayLead& l = out->leads.emplace_back();
         l.id = id;
-        l.events.reserve(events.size());
+        l.begin = out->encoded.size();
         for (const Event* e : events) {
-          Event& c = l.events.emplace_back();
-          c.message_id = e->message_id;
-          c.type = e->type;
-          c.ts = e->ts;
-          c.name = e->name;
-          c.props = e->props;
+          enc->Add(*e);
           out->first = std::min(out->first, e->ts);
           out->last = std::max(out->last, e->ts);
         }
+        l.end = out->encoded.size();
         l.actions = std::move(actions);
         for (const Action& a : l.actions) {
           out->first = std::min(out->first, a.ts);
           out->last = std::max(out->last, a.ts);
         }
-        l.event_ptrs.reserve(l.events.size());
-        for (const Event& e : l.events) l.event_ptrs.push_back(&e);
         for (const Action& a : l.actions) l.action_ptrs.push_back(&a);
-        out->events += static_cast<int64_t>(l.events.size());
+        out->events += static_cast<int64_t>(l.end - l.begin);
         out->actions += static_cast<int64_t>(l.actions.size());
         return Status::Ok();
       },
@@ -297,7 +301,11 @@ Status LoadRange(Store& store, const std::string& from, const std::string& to, R
 
 }  // namespace
 
-Status LoadReplayLog(Store& store, ReplayLog* out) { return LoadRange(store, "", "", out); }
+Status LoadReplayLog(Store& store, ReplayLog* out) {
+  *out = ReplayLog{};
+  EventEncoder enc(&out->encoded);
+  return LoadRange(store, "", "", out, &enc);
+}
 
 Status LoadReplayLog(const std::string& db_path, int threads, ReplayLog* out) {
   auto main = Store::Open(db_path, false);
@@ -309,19 +317,23 @@ Status LoadReplayLog(const std::string& db_path, int threads, ReplayLog* out) {
     if (!split.ok()) return split.status();
     cuts = std::move(*split);
   }
-  if (cuts.empty()) return LoadRange(**main, "", "", out);
+  if (cuts.empty()) return LoadReplayLog(**main, out);
   const size_t parts = cuts.size() + 1;
   std::vector<ReplayLog> logs(parts);
+  // Each part encoded apart; part 0's encoder then takes in the others.
+  std::vector<std::unique_ptr<EventEncoder>> encoders;
+  for (ReplayLog& l : logs) encoders.push_back(std::make_unique<EventEncoder>(&l.encoded));
   std::vector<Status> status(parts, Status::Ok());
   auto run = [&](size_t p) {
     const std::string from = p == 0 ? "" : cuts[p - 1];
     const std::string to = p + 1 == parts ? "" : cuts[p];
     if (p == 0) {
-      status[p] = LoadRange(**main, from, to, &logs[p]);
+      status[p] = LoadRange(**main, from, to, &logs[p], encoders[p].get());
       return;
     }
     auto store = Store::Open(db_path, false);
-    status[p] = store.ok() ? LoadRange(**store, from, to, &logs[p]) : store.status();
+    status[p] =
+        store.ok() ? LoadRange(**store, from, to, &logs[p], encoders[p].get()) : store.status();
   };
   std::vector<std::thread> pool;
   for (size_t p = 1; p < parts; ++p) pool.emplace_back(run, p);
@@ -330,16 +342,23 @@ Status LoadReplayLog(const std::string& db_path, int threads, ReplayLog* out) {
   for (const Status& st : status) {
     if (!st.ok()) return st;
   }
-  *out = std::move(logs[0]);
   for (size_t p = 1; p < parts; ++p) {
     ReplayLog& l = logs[p];
-    out->events += l.events;
-    out->actions += l.actions;
-    out->first = std::min(out->first, l.first);
-    out->last = std::max(out->last, l.last);
+    const size_t shift = logs[0].encoded.size();
+    encoders[0]->Append(l.encoded);
+    l.encoded = EncodedEvents{};
+    logs[0].events += l.events;
+    logs[0].actions += l.actions;
+    logs[0].first = std::min(logs[0].first, l.first);
+    logs[0].last = std::max(logs[0].last, l.last);
     // Moving a lead keeps its vectors' buffers: the pointers stay valid.
-    for (ReplayLead& x : l.leads) out->leads.push_back(std::move(x));
+    for (ReplayLead& x : l.leads) {
+      x.begin += shift;
+      x.end += shift;
+      logs[0].leads.push_back(std::move(x));
+    }
   }
+  *out = std::move(logs[0]);
   return Status::Ok();
 }
 
@@ -355,6 +374,7 @@ void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, Repl
     if (a.ts != b.ts) return a.ts < b.ts;
     return a.seq < b.seq;
   });
+  EventEncoder enc(&out->encoded);
   size_t ia = 0;
   for (size_t i = 0; i < events.size();) {
     size_t j = i;
@@ -363,28 +383,22 @@ void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, Repl
     l.id = events[i].lead_id;
     while (ia < actions.size() && actions[ia].lead_id < l.id) ++ia;
     while (ia < actions.size() && actions[ia].lead_id == l.id) l.actions.push_back(actions[ia++]);
-    l.events.reserve(j - i);
+    l.begin = out->encoded.size();
     for (size_t k = i; k < j; ++k) {
-      Event& e = l.events.emplace_back(std::move(events[k]));
-      e.raw.clear();
-      e.raw.shrink_to_fit();
-      e.lead_id.clear();
-      e.lead_id.shrink_to_fit();
+      enc.Add(events[k]);
+      out->first = std::min(out->first, events[k].ts);
+      out->last = std::max(out->last, events[k].ts);
     }
+    l.end = out->encoded.size();
     i = j;
   }
   for (ReplayLead& l : out->leads) {
-    for (const Event& e : l.events) {
-      l.event_ptrs.push_back(&e);
-      out->first = std::min(out->first, e.ts);
-      out->last = std::max(out->last, e.ts);
-    }
     for (const Action& a : l.actions) {
       l.action_ptrs.push_back(&a);
       out->first = std::min(out->first, a.ts);
       out->last = std::max(out->last, a.ts);
     }
-    out->events += static_cast<int64_t>(l.events.size());
+    out->events += static_cast<int64_t>(l.end - l.begin);
     out->actions += static_cast<int64_t>(l.actions.size());
   }
 }

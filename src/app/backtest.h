@@ -1,7 +1,8 @@
 // Backtests (docs/backtest.md): replay the stored history (events and the
 // actions people recorded) under a candidate playbook, without touching live
 // state, and compare it with the playbook versions in use. The replay folds
-// every lead with the live engine's Fold (src/fold/fold.cc): one
+// every lead with the live engine's fold core (src/fold/fold_core.h) over the
+// log dictionary-encoded (src/fold/encoded.h): one
 // implementation of the rules, on both cores.
 #pragma once
 
@@ -14,24 +15,27 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fold/encoded.h"
 #include "fold/fold.h"
 
 namespace leadgate {
 
 class Store;
 
-// The whole log in memory, loaded once: per lead, its events in (ts,
-// messageId) order and its actions in (ts, seq) order, with the pointer
-// vectors the fold takes. Event::raw and Event::lead_id are not kept.
+// The whole log in memory, loaded once, compact: the events
+// dictionary-encoded (fold/encoded.h: per event its time, type, name id and
+// property-set id; each distinct name and property set stored once), each
+// lead's events adjacent in timeline order, its actions in (ts, seq) order.
+// Event::message_id, Event::raw and Event::lead_id are not kept.
 struct ReplayLead {
   std::string id;
-  std::vector<Event> events;
+  size_t begin = 0, end = 0;  // its events: ReplayLog::encoded [begin, end)
   std::vector<Action> actions;
-  std::vector<const Event*> event_ptrs;
   std::vector<const Action*> action_ptrs;
 };
 struct ReplayLog {
   std::vector<ReplayLead> leads;  // by lead id
+  EncodedEvents encoded;
   int64_t events = 0, actions = 0;
   Micros first = INT64_MAX, last = INT64_MIN;  // timeline points (events and actions)
 };

@@ -46,39 +46,9 @@ void EngagementState::Add(std::string_view name, const Props& props, Micros ts,
 
 void EngagementState::Add(const Playbook::EventRules* ev, const Props& props, Micros ts,
                           const FieldValue* fields, MatchCache* cache) {
-  ++activities_;
-  if (ev == nullptr || ev->engagement.empty()) return;
-  scratch_.Next();
+  if (ev != nullptr && !ev->engagement.empty()) scratch_.Next();
   EvalContext ctx{fields, &props, cache, &scratch_, nullptr};
-  for (int idx : ev->engagement) {
-    const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
-    if (r.when && !EvaluateFast(*r.when, ctx)) continue;
-    RuleAcc& acc = rules_[static_cast<size_t>(idx)];
-    if (r.limit_count >= 0) {
-      if (r.limit_per > 0) {
-        while (acc.head < acc.window.size() && acc.window[acc.head] <= ts - r.limit_per) {
-          ++acc.head;
-        }
-        if (static_cast<int64_t>(acc.window.size() - acc.head) >= r.limit_count) continue;
-        if (acc.head == acc.window.size()) {
-          acc.window.clear();
-          acc.head = 0;
-        } else if (acc.head >= 64 && acc.head * 2 >= acc.window.size()) {
-          acc.window.erase(acc.window.begin(),
-                           acc.window.begin() + static_cast<ptrdiff_t>(acc.head));
-          acc.head = 0;
-        }
-        acc.window.push_back(ts);
-      } else if (acc.count >= r.limit_count) {
-        continue;
-      }
-    }
-    ++acc.count;
-    acc.sum = acc.sum * Decay(ts - acc.ref) + r.points;
-    acc.ref = ts;
-    total_ = total_ * Decay(ts - total_ref_) + r.points;
-    total_ref_ = ts;
-  }
+  AddWith(ev, ts, [&](int, const Condition& c) { return EvaluateFast(c, ctx); });
 }
 
 double EngagementState::RawAt(Micros t) const {

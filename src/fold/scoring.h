@@ -34,6 +34,13 @@ class EngagementState {
   // null when none): the fold looks them up once per activity.
   void Add(const Playbook::EventRules* ev, const Props& props, Micros ts, const FieldValue* fields,
            MatchCache* cache);
+  // The one implementation of the activity's rules (limits, decayed sums),
+  // with the rules' `when` answered by `when(rule index, condition)`: the
+  // live Add evaluates it on the activity's properties; the backtest's
+  // encoded replay (src/fold/encoded.h) answers a property-only condition
+  // from its classification of the event's property set.
+  template <class When>
+  void AddWith(const Playbook::EventRules* ev, Micros ts, When&& when);
   // Raw (uncapped) engagement at time t >= the last activity.
   double RawAt(Micros t) const;
   // Capped engagement at t.
@@ -75,5 +82,40 @@ double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<ui
 // The explanation lines ComputeFit(..., out) appends, from recorded `held`.
 void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
               std::vector<ExplanationLine>* out);
+
+template <class When>
+void EngagementState::AddWith(const Playbook::EventRules* ev, Micros ts, When&& when) {
+  ++activities_;
+  if (ev == nullptr || ev->engagement.empty()) return;
+  for (int idx : ev->engagement) {
+    const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
+    if (r.when && !when(idx, *r.when)) continue;
+    RuleAcc& acc = rules_[static_cast<size_t>(idx)];
+    if (r.limit_count >= 0) {
+      if (r.limit_per > 0) {
+        while (acc.head < acc.window.size() && acc.window[acc.head] <= ts - r.limit_per) {
+          ++acc.head;
+        }
+        if (static_cast<int64_t>(acc.window.size() - acc.head) >= r.limit_count) continue;
+        if (acc.head == acc.window.size()) {
+          acc.window.clear();
+          acc.head = 0;
+        } else if (acc.head >= 64 && acc.head * 2 >= acc.window.size()) {
+          acc.window.erase(acc.window.begin(),
+                           acc.window.begin() + static_cast<ptrdiff_t>(acc.head));
+          acc.head = 0;
+        }
+        acc.window.push_back(ts);
+      } else if (acc.count >= r.limit_count) {
+        continue;
+      }
+    }
+    ++acc.count;
+    acc.sum = acc.sum * Decay(ts - acc.ref) + r.points;
+    acc.ref = ts;
+    total_ = total_ * Decay(ts - total_ref_) + r.points;
+    total_ref_ = ts;
+  }
+}
 
 }  // namespace leadgate

@@ -1,0 +1,548 @@
+// The fold's core (internal to src/fold): the Folder, a template over the
+// source of a lead's events, so the live fold (fold.cc: Event objects) and
+// the backtest's encoded replay (encoded.cc: dictionary-encoded events) run
+// the one implementation of the rules. Not part of the fold's interface:
+// include fold/fold.h or fold/encoded.h.
+//
+// A source `Src` gives, for event i (in timeline order, i < its size):
+//   size_t CountUpTo(Micros as_of)   events at or before as_of (may prefetch)
+//   void PrefetchAhead(size_t i)     a hint: event i comes soon
+//   Micros ts(i); EventType type(i); const Props& props(i)
+//   void SetVersion(size_t v, const Playbook& p)   the version now in force
+//   const Playbook::EventRules* Rules(i)           p.FindEvent(name of i)
+//   void Score(EngagementState&, i, rules, const FieldValue* fields, MatchCache*)
+//                                    the activity's engagement (EngagementState::Add)
+//   bool DisqualifyWhen(i, int rule, const Condition& when, const EvalContext& ctx)
+//                                    Evaluate(when, ctx) for event-triggered rule `rule`
+//   void ForEachTrait(i, fn(int field, const std::string& key, const Value& v))
+//                                    an identify's traits in order, with p.FieldIndex(key)
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "fold/fold.h"
+
+namespace leadgate::fold_internal {
+
+constexpr size_t kLookahead = 4;  // events ahead whose property text is prefetched
+
+// A fold's working buffers (not part of its result), kept per thread between
+// folds: folding lead after lead (rebuild, refresh, backtest) reuses their
+// capacity instead of allocating them per lead. Every fold resets them.
+struct FoldBuffers {
+  std::vector<MatchCache::Entry> field_memo;
+  std::vector<uint8_t> fit_held, trait_before;
+  EngagementState eng;
+};
+// The calling thread's spare buffers (cleared), or new ones; and back.
+std::unique_ptr<FoldBuffers> TakeBuffers();
+void GiveBuffers(std::unique_ptr<FoldBuffers> b);
+
+template <class Src>
+class Folder {
+ public:
+  Folder(const std::string& id, const std::vector<PlaybookVersion>& versions,
+         const FoldOptions& opts)
+      : versions_(versions),
+        opts_(opts),
+        buf_(TakeBuffers()),
+        field_memo_(buf_->field_memo),
+        fit_held_(buf_->fit_held),
+        eng_(buf_->eng),
+        trait_before_(buf_->trait_before) {
+    s_.id = id;
+  }
+  ~Folder() { GiveBuffers(std::move(buf_)); }
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
+
+  // `src`: the lead's events in timeline order (Src: see the header comment).
+  LeadState Run(Src& src, const std::vector<const Action*>& actions) {
+    auto action_less = [](const Action* a, const Action* b) {
+      if (a->ts != b->ts) return a->ts < b->ts;
+      return a->seq < b->seq;
+    };
+    src_ = &src;
+    const std::vector<const Action*>* acts = &actions;
+    std::vector<const Action*> sorted_actions;
+    if (!std::is_sorted(actions.begin(), actions.end(), action_less)) {
+      sorted_actions = actions;
+      std::stable_sort(sorted_actions.begin(), sorted_actions.end(), action_less);
+      acts = &sorted_actions;
+    }
+    const size_t nev = src.CountUpTo(opts_.as_of);
+    size_t nact = 0;
+    for (const Action* a : *acts) {
+      if (a->ts <= opts_.as_of) ++nact;
+    }
+    size_t nver = 1;
+    while (nver < versions_.size() && versions_[nver].applied_at <= opts_.as_of) ++nver;
+    keep_traits_ = !opts_.lean || nver > 1;
+    // Points in timeline order: merge of apply points (versions_[1, nver)),
+    // events and actions; at one timestamp, apply points, then events, then
+    // actions (each kind in its own order).
+    SwitchVersion(0, /*rescore=*/false);
+    size_t iv = 1, ie = 0, ia = 0;
+    while (iv < nver || ie < nev || ia < nact) {
+      Micros ts = INT64_MAX;
+      int order = 3;
+      if (iv < nver) {
+        ts = versions_[iv].applied_at;
+        order = 0;
+      }
+      if (ie < nev && src.ts(ie) < ts) {
+        ts = src.ts(ie);
+        order = 1;
+      }
+      if (ia < nact && (*acts)[ia]->ts < ts) {
+        ts = (*acts)[ia]->ts;
+        order = 2;
+      }
+      // The version in force at this point.
+      size_t v = version_idx_;
+      while (v + 1 < versions_.size() && versions_[v + 1].applied_at <= ts) ++v;
+      if (v != version_idx_) SwitchVersion(v, /*rescore=*/true);
+      if (order == 0) {
+        ++iv;
+        if (s_.exists) Automatic(ts, /*activity=*/false);
+      } else if (order == 1) {
+        if (ie + kLookahead < nev) src.PrefetchAhead(ie + kLookahead);
+        OnEvent(ie++);
+      } else {
+        OnAction(*(*acts)[ia++]);
+      }
+    }
+    Finish();
+    return std::move(s_);
+  }
+
+ private:
+  const Playbook& pb() const { return *versions_[version_idx_].playbook; }
+  int64_t version() const { return versions_[version_idx_].version; }
+
+  EvalContext FieldContext() {
+    return EvalContext{s_.fields.data(), nullptr, cache_, nullptr, field_memo_.data()};
+  }
+
+  // Retypes every declared field from the traits (on a version switch).
+  void RetypeFields() {
+    const Playbook& p = pb();
+    s_.fields.assign(p.fields.size(), FieldValue{});
+    for (size_t i = 0; i < p.fields.size(); ++i) {
+      auto it = s_.traits.find(p.fields[i].name);
+      if (it != s_.traits.end()) s_.fields[i] = ReadAsField(it->second, p.fields[i].type);
+    }
+    field_memo_.assign(static_cast<size_t>(p.memo_groups), MatchCache::Entry{});
+    fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
+    traits_changed_ = true;
+  }
+
+  // Types trait value `v` (null: removed) as field f. Returns whether the
+  // typed value changed; then the memo of matches on that field is cleared.
+  bool SetField(int f, const Value& v) {
+    const Playbook& p = pb();
+    size_t fi = static_cast<size_t>(f);
+    FieldValue& cur = s_.fields[fi];
+    if (p.fields[fi].type == FieldType::kText && v.kind == Value::Kind::kString) {
+      // What ReadAsField gives (kOk, Value::String(v.str)), compared and
+      // stored without building it: identify events mostly repeat a trait.
+      if (cur.state == FieldValue::State::kOk && cur.value.kind == Value::Kind::kString &&
+          !cur.value.b && cur.value.num == 0 && cur.value.str == v.str) {
+        return false;
+      }
+      cur.state = FieldValue::State::kOk;
+      cur.value.kind = Value::Kind::kString;
+      cur.value.b = false;
+      cur.value.num = 0;
+      cur.value.str.assign(v.str);
+    } else {
+      FieldValue nv = ReadAsField(v, p.fields[fi].type);
+      if (nv.state == cur.state && nv.value == cur.value) return false;
+      cur = std::move(nv);
+    }
+    for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
+      if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
+    }
+    return true;
+  }
+
+  void SwitchVersion(size_t v, bool rescore) {
+    // Trait-disqualify state is kept by rule id across versions.
+    if (trait_before_.size() == pb().disqualify.size()) {
+      const Playbook& old = pb();
+      for (size_t i = 0; i < old.disqualify.size(); ++i) {
+        if (!old.disqualify[i].event) trait_retired_[old.disqualify[i].id] = trait_before_[i] != 0;
+      }
+    }
+    version_idx_ = v;
+    cache_ = opts_.caches != nullptr && v < opts_.caches->size() ? &(*opts_.caches)[v] : nullptr;
+    src_->SetVersion(v, pb());
+    {
+      const Playbook& p = pb();
+      trait_before_.assign(p.disqualify.size(), 0);
+      if (!trait_retired_.empty()) {
+        for (size_t i = 0; i < p.disqualify.size(); ++i) {
+          if (p.disqualify[i].event) continue;
+          auto it = trait_retired_.find(p.disqualify[i].id);
+          if (it == trait_retired_.end()) continue;
+          trait_before_[i] = it->second ? 1 : 0;
+          trait_retired_.erase(it);
+        }
+      }
+    }
+    RetypeFields();
+    eng_.Reset(&pb());
+    if (rescore) {
+      // Scores under a new version cover all the lead's activities so far,
+      // each judged with the traits the lead had at that activity.
+      const Playbook& p = pb();
+      std::map<std::string, Value> traits;
+      std::vector<FieldValue> fields(p.fields.size());
+      for (size_t i = 0; i < events_done_; ++i) {
+        const EventType type = src_->type(i);
+        if (type == EventType::kIdentify) {
+          for (const auto& [k, v] : src_->props(i)) {
+            if (v.is_null()) {
+              traits.erase(k);
+            } else {
+              traits[k] = v;
+            }
+            int f = p.FieldIndex(k);
+            if (f >= 0)
+              fields[static_cast<size_t>(f)] =
+                  ReadAsField(v, p.fields[static_cast<size_t>(f)].type);
+          }
+        } else if (type == EventType::kTrack || type == EventType::kPage) {
+          src_->Score(eng_, i, src_->Rules(i), fields.data(), cache_);
+        }
+      }
+    }
+  }
+
+  void Move(Micros at, Stage to, const std::string& by, std::optional<std::string> reason,
+            std::optional<std::string> rule, bool exception) {
+    HistoryEntry h;
+    h.at = at;
+    h.from = s_.stage;
+    h.to = to;
+    h.by = by;
+    h.reason = std::move(reason);
+    h.rule = std::move(rule);
+    h.exception = exception;
+    h.playbook_version = version();
+    s_.history.push_back(std::move(h));
+    s_.stage = to;
+    s_.entered_stage_at = at;
+    if (to == Stage::kNurture) nurture_at_ = at;
+    if (to == Stage::kMql && pb().first_response) {
+      s_.clocks.push_back({at, pb().SlaDue(at, s_.team), std::nullopt, std::nullopt, s_.team});
+    }
+    if (to == Stage::kMql) {
+      mql_routing_ = pb().routing.has_value();
+      routed_since_mql_ = false;
+    }
+  }
+
+  void Disqualify(Micros ts, const DisqualifyRule& r) {
+    switch (s_.stage) {
+      case Stage::kLead:
+      case Stage::kMql:
+      case Stage::kSal:
+      case Stage::kNurture:
+        Move(ts, Stage::kDisq, "engine", r.reason, r.id, false);
+        break;
+      case Stage::kSql:
+      case Stage::kOpportunity:
+        if (opts_.lean) break;
+        s_.warnings.push_back("disqualify rule '" + r.id + "' (" + r.reason + ") fired at " +
+                              FormatRfc3339(ts) + " while the lead was in " + StageName(s_.stage) +
+                              ": recorded as a warning only");
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Automatic changes at a point, in the spec's order.
+  // `ei`: the activity (an index into the source), with `rules` its rules
+  // under this version (pb().FindEvent of its name).
+  void Automatic(Micros ts, bool activity, size_t ei = SIZE_MAX,
+                 const Playbook::EventRules* rules = nullptr) {
+    const Playbook& p = pb();
+    const Props* props = ei != SIZE_MAX ? &src_->props(ei) : nullptr;
+    EvalContext ctx{s_.fields.data(), props, cache_, nullptr, field_memo_.data()};
+    // 1. Disqualify: event-triggered rules, then trait conditions that became true.
+    const Playbook::EventRules* ev = activity ? rules : nullptr;
+    if (ev != nullptr) {
+      for (int idx : ev->disqualify) {
+        const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
+        if (r.when && !src_->DisqualifyWhen(ei, idx, *r.when, ctx)) continue;
+        Disqualify(ts, r);
+      }
+    }
+    // Trait conditions change only with the typed fields (or the version):
+    // otherwise each still has the value it had at the previous point.
+    if (traits_changed_) {
+      traits_changed_ = false;
+      EvalContext tctx = FieldContext();
+      for (size_t i = 0; i < p.disqualify.size(); ++i) {
+        const DisqualifyRule& r = p.disqualify[i];
+        if (r.event) continue;
+        bool now = Evaluate(*r.when, tctx);
+        if (now && trait_before_[i] == 0) Disqualify(ts, r);
+        trait_before_[i] = now ? 1 : 0;
+      }
+    }
+    // 2. Self-qualification.
+    if (ev != nullptr && ev->bant_form) {
+      BantAnswers a;
+      auto get = [&](const char* k) -> std::optional<std::string> {
+        const Value* v = FindProp(*props, k);
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        return v->ToText();
+      };
+      a.budget = get("budget");
+      a.authority = get("authority");
+      a.need = get("need");
+      a.timeline = get("timeline");
+      a.current_solution = get("current_solution");
+      a.by = s_.id;
+      a.at = ts;
+      s_.bant = a;
+      if (BantPasses(a, p) &&
+          (s_.stage == Stage::kLead || s_.stage == Stage::kMql || s_.stage == Stage::kNurture)) {
+        Move(ts, Stage::kSql, "engine", "self-qualified", std::nullopt, true);
+      }
+    }
+    // 3. MQL.
+    bool eligible = s_.stage == Stage::kLead ||
+                    (s_.stage == Stage::kNurture && activity && nurture_at_ && ts > *nurture_at_);
+    if (eligible && p.mql.defined) {
+      double eng = eng_.At(ts);
+      bool ok = true;
+      if (p.mql.fit && !(fit_ >= *p.mql.fit)) ok = false;
+      if (p.mql.engagement && !(eng >= *p.mql.engagement)) ok = false;
+      if (p.mql.total && !(fit_ + eng >= *p.mql.total)) ok = false;
+      if (ok) Move(ts, Stage::kMql, "engine", "mql threshold", std::nullopt, false);
+    }
+  }
+
+  void Touch(Micros ts) {
+    if (!s_.exists) {
+      s_.exists = true;
+      s_.first_at = ts;
+    }
+    s_.last_at = ts;
+  }
+
+  void OnEvent(size_t i) {
+    const Micros ts = src_->ts(i);
+    Touch(ts);
+    ++events_done_;
+    ++s_.events;
+    switch (src_->type(i)) {
+      case EventType::kIdentify: {
+        const Playbook& p = pb();
+        bool changed = false;
+        src_->ForEachTrait(i, [&](int f, const std::string& k, const Value& v) {
+          if (keep_traits_) {
+            if (v.is_null()) {
+              s_.traits.erase(k);
+            } else {
+              s_.traits.insert_or_assign(k, v);
+            }
+          }
+          if (f >= 0) changed |= SetField(f, v);
+        });
+        if (changed) {
+          fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
+          traits_changed_ = true;
+        }
+        Automatic(ts, false);
+        break;
+      }
+      case EventType::kTrack:
+      case EventType::kPage: {
+        s_.last_activity_at = ts;
+        const Playbook::EventRules* rules = src_->Rules(i);
+        src_->Score(eng_, i, rules, s_.fields.data(), cache_);
+        Automatic(ts, true, i, rules);
+        break;
+      }
+      case EventType::kOther:
+        break;
+    }
+  }
+
+  // A recorded stage change from `import history`: it happened, so it is
+  // applied as recorded, whatever the table says at this point; it makes the
+  // lead exist from its time when nothing came before (docs/reports.md).
+  void OnImport(const Action& a) {
+    if (!a.to_stage) {
+      s_.skipped_actions.emplace_back(a.seq, "imported change without a stage");
+      return;
+    }
+    const Stage to = *a.to_stage;
+    if (!s_.exists) {
+      s_.exists = true;
+      s_.first_at = a.ts;
+    }
+    s_.last_at = a.ts;
+    if (to == Stage::kLead || to == s_.stage) return;  // creation, or no change
+    for (auto& c : s_.clocks) {
+      if (!c.responded_at) {
+        c.responded_at = a.ts;
+        c.responded_by = a.by;
+      }
+    }
+    if (to != Stage::kMql) s_.last_touch_at = a.ts;
+    if (to == Stage::kSal || (!s_.owner && (to == Stage::kSql || to == Stage::kOpportunity ||
+                                            to == Stage::kWon || to == Stage::kLost))) {
+      s_.owner = a.by;
+    }
+    Move(a.ts, to, a.by, a.reason, std::string("import"), false);
+  }
+
+  void OnAction(const Action& a) {
+    if (a.kind == ActionKind::kImport) return OnImport(a);
+    std::string why;
+    if (!s_.exists) {
+      why = "lead " + s_.id + " has no events at or before " + FormatRfc3339(a.ts);
+    } else {
+      why = CheckAction(a, s_, pb());
+    }
+    if (!why.empty()) {
+      s_.skipped_actions.emplace_back(a.seq, why);
+      if (opts_.lean) return;
+      s_.warnings.push_back("action '" + std::string(ActionName(a.kind)) + "' by " + a.by + " at " +
+                            FormatRfc3339(a.ts) + " was skipped: " + why);
+      return;
+    }
+    s_.last_at = a.ts;
+    if (a.kind == ActionKind::kAssign) {
+      Assign(a);
+      return;
+    }
+    // Any accepted action by a user answers the open speed-to-lead clock.
+    for (auto& c : s_.clocks) {
+      if (!c.responded_at) {
+        c.responded_at = a.ts;
+        c.responded_by = a.by;
+      }
+    }
+    if (a.kind != ActionKind::kQualify) s_.last_touch_at = a.ts;
+    switch (a.kind) {
+      case ActionKind::kAccept:
+        s_.owner = a.by;
+        Move(a.ts, Stage::kSal, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kReject:
+        Move(a.ts, Stage::kNurture, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kQualify: {
+        BantAnswers b = *a.bant;
+        b.by = a.by;
+        b.at = a.ts;
+        s_.bant = b;
+        break;
+      }
+      case ActionKind::kPromote:
+      case ActionKind::kOverride:
+        Move(a.ts, Stage::kSql, a.by, a.reason, std::nullopt, a.kind == ActionKind::kOverride);
+        break;
+      case ActionKind::kConvert:
+        Move(a.ts, Stage::kOpportunity, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kWin:
+        Move(a.ts, Stage::kWon, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kLose:
+        Move(a.ts, Stage::kLost, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kDisqualify:
+        Move(a.ts, Stage::kDisq, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kReopen:
+        Move(a.ts, Stage::kNurture, a.by, a.reason, std::nullopt, false);
+        break;
+      case ActionKind::kTouch:
+      case ActionKind::kAssign:
+      case ActionKind::kImport:
+        break;
+    }
+  }
+
+  // An assignment sets the owner (none: waiting in the team's queue) and the
+  // team; it is not a stage change and does not answer the SLA clock, whose
+  // due time follows the new team's business hours.
+  void Assign(const Action& a) {
+    s_.owner = a.to;
+    if (a.team) s_.team = a.team;
+    s_.assigned_at = a.ts;
+    s_.assigned_by = a.by;
+    s_.assign_reason = a.reason;
+    routed_since_mql_ = true;
+    for (auto& c : s_.clocks) {
+      if (!c.responded_at) {
+        c.due = pb().SlaDue(c.mql_at, s_.team);
+        c.team = s_.team;
+      }
+    }
+  }
+
+  void Finish() {
+    if (!s_.exists) return;
+    const Playbook& p = pb();
+    Micros t = opts_.as_of == INT64_MAX ? s_.last_at : opts_.as_of;
+    s_.playbook_version = version();
+    s_.fit = fit_;
+    s_.engagement_raw = eng_.RawAt(t);
+    s_.engagement = eng_.At(t);
+    s_.total = s_.fit + s_.engagement;
+    s_.engagement_sum_at_ref = eng_.RawAt(s_.last_at);
+    s_.engagement_ref = s_.last_at;
+    // The fit rules that held at the last change of the fields (fit_ is
+    // recomputed on every change).
+    s_.explanation.reserve(p.fit.size() + p.engagement.size() + 1);
+    FitLines(p, fit_held_, &s_.explanation);
+    eng_.Explain(t, &s_.explanation);
+    if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
+    s_.needs_routing = s_.stage == Stage::kMql && mql_routing_ && !routed_since_mql_;
+    if (opts_.lean) return;
+    for (size_t i = 0; i < p.fields.size(); ++i) {
+      if (s_.fields[i].state == FieldValue::State::kBad) {
+        s_.warnings.push_back("trait '" + p.fields[i].name +
+                              "' = " + s_.traits[p.fields[i].name].ToJson() + " is not a " +
+                              FieldTypeName(p.fields[i].type) +
+                              ": every condition on it is false until it is corrected");
+      }
+    }
+  }
+
+  const std::vector<PlaybookVersion>& versions_;
+  FoldOptions opts_;
+  std::unique_ptr<FoldBuffers> buf_;  // field_memo_, fit_held_, eng_, trait_before_
+  LeadState s_;
+  Src* src_ = nullptr;                          // the events in timeline order
+  std::vector<MatchCache::Entry>& field_memo_;  // matches on the current fields
+  bool keep_traits_ = true;                     // s_.traits is kept (FoldOptions::lean)
+  bool traits_changed_ = true;  // typed fields or version changed since the last point
+  size_t events_done_ = 0;      // events [0, events_done_) of the source are folded
+  size_t version_idx_ = 0;
+  MatchCache* cache_ = nullptr;
+  double fit_ = 0;
+  std::vector<uint8_t>& fit_held_;  // per fit rule: holds on the current fields
+  EngagementState& eng_;
+  // Trait-triggered disqualify conditions at the previous point, by rule index
+  // of the current version; rules of other versions by id.
+  std::vector<uint8_t>& trait_before_;
+  std::map<std::string, bool> trait_retired_;
+  std::optional<Micros> nurture_at_;
+  bool mql_routing_ = false;       // the version in force at the last MQL entry routes
+  bool routed_since_mql_ = false;  // an assign since then
+};
+
+}  // namespace leadgate::fold_internal
