@@ -95,12 +95,24 @@ void Encoder::Fit(const Dataset& d, const std::vector<uint32_t>& rows, const Enc
       const int slots = static_cast<int>(order.size()) + (rare > 0) + (miss > 0);
       if (slots < 2 && !IsTitleColumn(col.name)) continue;  // one level everywhere: constant
       f.level_out.assign(col.levels.size(), -1);
-      for (int32_t k : order) {
-        f.level_out[k] = add(col.name + "=" + col.levels[k]);
-        f.kept.emplace_back(col.levels[k], f.level_out[k]);
+      if (opt.for_trees && opt.native_categorical) {
+        // One output; the kept levels are codes 0.., then other, then missing.
+        f.code_out = add(col.name);
+        int code = 0;
+        for (int32_t k : order) {
+          f.level_out[k] = code++;
+          f.kept.emplace_back(col.levels[k], f.level_out[k]);
+        }
+        if (rare > 0) f.other_slot = code++;
+        if (miss > 0) f.missing_slot = code++;
+      } else {
+        for (int32_t k : order) {
+          f.level_out[k] = add(col.name + "=" + col.levels[k]);
+          f.kept.emplace_back(col.levels[k], f.level_out[k]);
+        }
+        if (rare > 0) f.other_slot = add(col.name + "=(other)");
+        if (miss > 0) f.missing_slot = add(col.name + "=(missing)");
       }
-      if (rare > 0) f.other_slot = add(col.name + "=(other)");
-      if (miss > 0) f.missing_slot = add(col.name + "=(missing)");
       if (IsTitleColumn(col.name)) {
         f.title = true;
         std::vector<std::set<std::string>> words(col.levels.size());
@@ -135,9 +147,15 @@ std::vector<float> Encoder::Encode(const Dataset& d, const std::vector<uint32_t>
   auto at = [&](size_t i, int j) -> float& {
     return row_major ? out[i * p + static_cast<size_t>(j)] : out[static_cast<size_t>(j) * n + i];
   };
-  for (const Feature& f : features_) {
+  // Row-major: in blocks of rows, each block's part of the matrix stays in
+  // cache while every feature writes its cells.
+  const size_t block = row_major ? 4096 : std::max<size_t>(n, 1);
+  const size_t nf = features_.size(), tasks = nf * ((n + block - 1) / block);
+  for (size_t t = 0; t < tasks; ++t) {
+    const Feature& f = features_[t % nf];
+    const size_t b0 = t / nf * block;
     const Column& col = d.columns[f.column];
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = b0; i < std::min(n, b0 + block); ++i) {
       const uint32_t r = rows[i];
       if (f.numeric) {
         const double x = col.num[r];
@@ -157,12 +175,22 @@ std::vector<float> Encoder::Encode(const Dataset& d, const std::vector<uint32_t>
           j = f.level_out[k];
         else
           j = f.other_slot;
-        if (j >= 0) at(i, j) = 1.0f;
+        if (f.code_out >= 0) {
+          if (j >= 0) at(i, f.code_out) = static_cast<float>(j);  // j is the level's code
+        } else if (j >= 0) {
+          at(i, j) = 1.0f;
+        }
         if (k >= 0 && static_cast<size_t>(k) < f.level_words.size())
           for (int wj : f.level_words[static_cast<size_t>(k)]) at(i, wj) = 1.0f;
       }
     }
   }
+  return out;
+}
+
+std::vector<uint8_t> Encoder::CategoricalOutputs() const {
+  std::vector<uint8_t> out(names_.size(), 0);
+  for (size_t j = 0; j < out.size(); ++j) out[j] = IsCategorical(j) ? 1 : 0;
   return out;
 }
 
@@ -238,6 +266,7 @@ nlohmann::json Encoder::ToJson() const {
   nlohmann::json j;
   j["min_level_count"] = opt_.min_level_count;
   j["for_trees"] = opt_.for_trees;
+  if (opt_.native_categorical) j["native_categorical"] = true;
   j["outputs"] = names_;
   nlohmann::json fs = nlohmann::json::array();
   for (const Feature& f : features_) {
@@ -250,6 +279,7 @@ nlohmann::json Encoder::ToJson() const {
     for (const auto& [v, k] : f.words) words.push_back({v, k});
     o["levels"] = kept;
     o["words"] = words;
+    if (f.code_out >= 0) o["code_out"] = f.code_out;
     fs.push_back(std::move(o));
   }
   j["features"] = fs;
@@ -261,6 +291,7 @@ Result<Encoder> Encoder::FromJson(const nlohmann::json& j) {
     Encoder e;
     e.opt_.min_level_count = j.at("min_level_count").get<int>();
     e.opt_.for_trees = j.at("for_trees").get<bool>();
+    e.opt_.native_categorical = j.value("native_categorical", false);
     e.names_ = j.at("outputs").get<std::vector<std::string>>();
     e.owner_.assign(e.names_.size(), 0);
     for (const auto& o : j.at("features")) {
@@ -284,8 +315,15 @@ Result<Encoder> Encoder::FromJson(const nlohmann::json& j) {
         e.owner_[static_cast<size_t>(slot)] = f.column;
         return true;
       };
-      bool ok = (!f.numeric || own(f.first)) && own(f.missing_slot) && own(f.other_slot);
-      for (const auto& kv : f.kept) ok = ok && own(kv.second);
+      f.code_out = o.value("code_out", -1);
+      bool ok = (!f.numeric || own(f.first)) && own(f.code_out);
+      if (f.code_out < 0) {
+        ok = ok && own(f.missing_slot) && own(f.other_slot);
+        for (const auto& kv : f.kept) ok = ok && own(kv.second);
+      } else {  // codes, not outputs
+        ok = ok && !f.numeric && f.missing_slot < 1 << 24 && f.other_slot < 1 << 24;
+        for (const auto& kv : f.kept) ok = ok && kv.second >= 0 && kv.second < 1 << 24;
+      }
       for (const auto& kv : f.words) ok = ok && own(kv.second);
       if (!ok) return Status::Invalid("stored model: an encoder output index is out of range");
       e.features_.push_back(std::move(f));

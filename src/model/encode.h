@@ -26,6 +26,10 @@ namespace leadgate::model {
 struct EncoderOptions {
   int min_level_count = 10;  // rarer categorical values go to "other"
   bool for_trees = false;    // raw numeric values with NaN for missing, no indicators
+  // With for_trees: each categorical column is one output holding its level's
+  // code (0, 1, ... for the kept levels, then "other", then missing) for
+  // XGBoost's native categorical splits, instead of one output per level.
+  bool native_categorical = false;
 };
 
 class Encoder {
@@ -48,6 +52,12 @@ class Encoder {
                                                const double* weights) const;
   // The input column (its index in the table last fitted or bound) of output j.
   size_t OutputColumn(size_t j) const { return features_[owner_[j]].column; }
+  // Whether output j holds a level code (native_categorical), not a number.
+  bool IsCategorical(size_t j) const {
+    return features_[owner_[j]].code_out == static_cast<int>(j);
+  }
+  // IsCategorical for every output.
+  std::vector<uint8_t> CategoricalOutputs() const;
 
   // The fitted state (by column name and level text, not by code), so a
   // stored model can score another table with the same column names.
@@ -71,6 +81,9 @@ class Encoder {
     std::vector<std::pair<std::string, int>> kept;   // categorical: level text -> output
     std::vector<std::pair<std::string, int>> words;  // title columns: word -> output
     bool title = false;
+    // native_categorical: the output holding the code; level_out, other_slot
+    // and missing_slot (and kept's ints) are then codes, not outputs.
+    int code_out = -1;
   };
   EncoderOptions opt_;
   std::vector<Feature> features_;

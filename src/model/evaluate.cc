@@ -39,6 +39,7 @@ Result<std::vector<double>> FitPredict(ModelKind kind, const Dataset& d,
   for (uint32_t r : train) ytr.push_back(d.y[r]);
   EncoderOptions eo = opt.encoder;
   eo.for_trees = kind == ModelKind::kTrees;
+  eo.native_categorical = eo.for_trees && opt.trees.native_categorical;
   Encoder enc;
   enc.Fit(d, train, eo);
   *width = enc.width();
@@ -46,7 +47,10 @@ Result<std::vector<double>> FitPredict(ModelKind kind, const Dataset& d,
   if (kind == ModelKind::kTrees) {
     const auto xtr = enc.Encode(d, train, true);
     Trees t;
-    if (Status s = t.Fit(xtr.data(), train.size(), enc.width(), ytr, opt.trees); !s.ok()) return s;
+    if (Status s =
+            t.Fit(xtr.data(), train.size(), enc.width(), ytr, opt.trees, enc.CategoricalOutputs());
+        !s.ok())
+      return s;
     const auto xte = enc.Encode(d, test, true);
     auto p = t.Predict(xte.data(), test.size(), enc.width());
     if (!p.ok()) return p.status();

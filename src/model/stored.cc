@@ -42,12 +42,15 @@ Result<std::unique_ptr<StoredModel>> StoredModel::Fit(const Dataset& d, ModelKin
   if (kind == ModelKind::kTrees) {
     m->kind = "trees";
     eo.for_trees = true;
+    eo.native_categorical = opt.trees.native_categorical;
     m->encoder.Fit(d, all, eo);
     const auto x = m->encoder.Encode(d, all, true);
     m->trees = std::make_unique<Trees>();
     TreesOptions to = opt.trees;
     if (to.seed == 0) to.seed = opt.seed;
-    if (Status s = m->trees->Fit(x.data(), all.size(), m->encoder.width(), d.y, to); !s.ok())
+    if (Status s = m->trees->Fit(x.data(), all.size(), m->encoder.width(), d.y, to,
+                                 m->encoder.CategoricalOutputs());
+        !s.ok())
       return s;
     return m;
   }
@@ -79,8 +82,14 @@ nlohmann::json StoredModel::ToJson() const {
     j["weights"] = weights;
     j["se"] = se;
   } else if (trees) {
+    // XGBoost's JSON as an object when it is plain JSON (the format before
+    // native categoricals), else as text: categorical splits write NaN split
+    // conditions, which JSON (and nlohmann) does not allow.
     auto s = trees->Save();
-    j["xgboost"] = s.ok() ? nlohmann::json::parse(*s, nullptr, false) : nlohmann::json();
+    if (s.ok()) {
+      nlohmann::json x = nlohmann::json::parse(*s, nullptr, false);
+      j["xgboost"] = x.is_discarded() ? nlohmann::json(*s) : std::move(x);
+    }
   }
   return j;
 }
@@ -104,7 +113,9 @@ Result<std::unique_ptr<StoredModel>> StoredModel::FromJson(const nlohmann::json&
         return Status::Invalid("stored model: weights and encoder outputs differ in number");
     } else if (m->kind == "trees") {
       m->trees = std::make_unique<Trees>();
-      if (Status s = m->trees->Load(j.at("xgboost").dump()); !s.ok()) return s;
+      const nlohmann::json& x = j.at("xgboost");
+      if (Status s = m->trees->Load(x.is_string() ? x.get<std::string>() : x.dump()); !s.ok())
+        return s;
     } else {
       return Status::Invalid("stored model: unknown kind '" + m->kind + "'");
     }
