@@ -3,6 +3,7 @@
 # out-of-fold ROC AUC and training time (all folds) side by side.
 #   bash bench/model_compare.sh            the real datasets in ../shared/data
 #   bash bench/model_compare.sh --big      also the generated 1,000,000 x 50 table
+#   MODELS=logistic bash bench/model_compare.sh   one model on the real sets (BIG_MODELS for --big)
 # Needs build/leadgate (release) and /usr/bin/python3 with python3-sklearn.
 # Derived files (the labelled Olist MQLs, the big table) go to $TMPDIR only.
 set -euo pipefail
@@ -15,7 +16,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 # name csv label positive negative drop [models]
 run() {
-  local name=$1 csv=$2 label=$3 pos=$4 neg=$5 drop=$6 models=${7:-logistic,trees}
+  local name=$1 csv=$2 label=$3 pos=$4 neg=$5 drop=$6 models=${7:-${MODELS:-logistic,trees}}
   local args=(model evaluate --csv "$csv" --label "$label" --positive "$pos" --folds 5 --seed 1)
   [ -n "$neg" ] && args+=(--negative "$neg")
   [ -n "$drop" ] && args+=(--drop "$drop")

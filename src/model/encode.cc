@@ -194,6 +194,49 @@ std::vector<uint8_t> Encoder::CategoricalOutputs() const {
   return out;
 }
 
+SparseDesign Encoder::EncodeSparse(const Dataset& d, const std::vector<uint32_t>& rows) const {
+  SparseDesign x;
+  x.n = rows.size();
+  x.p = names_.size();
+  for (const Feature& f : features_)
+    if (f.numeric) x.dense_out.push_back(f.first);
+  const size_t k = x.dense_out.size();
+  x.dense.assign(x.n * k, 0.0f);
+  x.row_ptr.assign(x.n + 1, 0);
+  x.ones.reserve(x.n * (features_.size() - k + 1));
+  for (size_t i = 0; i < x.n; ++i) {
+    const uint32_t r = rows[i];
+    float* di = x.dense.data() + i * k;
+    size_t c = 0;
+    for (const Feature& f : features_) {
+      const Column& col = d.columns[f.column];
+      if (f.numeric) {
+        const double v = col.num[r];
+        if (std::isnan(v)) {
+          if (f.missing_slot >= 0) x.ones.push_back(f.missing_slot);
+        } else {
+          di[c] = static_cast<float>(std::clamp((v - f.mean) * f.scale, -5.0, 5.0));
+        }
+        ++c;
+        continue;
+      }
+      const int32_t kc = col.code[r];
+      int j;
+      if (kc < 0)
+        j = f.missing_slot >= 0 ? f.missing_slot : f.other_slot;
+      else if (static_cast<size_t>(kc) < f.level_out.size() && f.level_out[kc] >= 0)
+        j = f.level_out[kc];
+      else
+        j = f.other_slot;
+      if (j >= 0) x.ones.push_back(j);
+      if (kc >= 0 && static_cast<size_t>(kc) < f.level_words.size())
+        for (int wj : f.level_words[static_cast<size_t>(kc)]) x.ones.push_back(wj);
+    }
+    x.row_ptr[i + 1] = x.ones.size();
+  }
+  return x;
+}
+
 std::vector<double> Encoder::Linear(const Dataset& d, const std::vector<uint32_t>& rows,
                                     double intercept, const double* w) const {
   std::vector<double> z(rows.size(), intercept);

@@ -20,6 +20,7 @@
 
 #include "common/status.h"
 #include "model/dataset.h"
+#include "model/sparse.h"
 
 namespace leadgate::model {
 
@@ -41,6 +42,10 @@ class Encoder {
   // column-major (Eigen's default layout).
   std::vector<float> Encode(const Dataset& d, const std::vector<uint32_t>& rows,
                             bool row_major) const;
+  // The same rows as Encode(d, rows, false) in sparse form: the numeric
+  // values as dense columns, every 1 of a one-hot output (levels, "(other)",
+  // missing indicators, title words) as an index. For linear models.
+  SparseDesign EncodeSparse(const Dataset& d, const std::vector<uint32_t>& rows) const;
   // intercept + weights . Encode(row), straight from the columns without the
   // matrix (a table lookup per categorical, one multiply per numeric): the
   // fast path for scoring many leads with a linear model.

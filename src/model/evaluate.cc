@@ -56,12 +56,14 @@ Result<std::vector<double>> FitPredict(ModelKind kind, const Dataset& d,
     if (!p.ok()) return p.status();
     out = std::move(*p);
   } else {
-    const auto xtr = enc.Encode(d, train, false);
+    // Sparse design for the fit; the test rows are scored straight from the
+    // columns (no matrix at all).
     LogisticOptions lo = opt.logistic;
     lo.covariance = false;
-    const LogisticModel m = FitLogistic(xtr.data(), train.size(), enc.width(), ytr, lo);
-    const auto xte = enc.Encode(d, test, false);
-    out = m.Predict(xte.data(), test.size());
+    const LogisticModel m = FitLogistic(enc.EncodeSparse(d, train), ytr, lo);
+    out = enc.Linear(d, test, m.intercept, m.beta.data());
+    for (double& v : out)
+      v = v >= 0 ? 1.0 / (1.0 + std::exp(-v)) : std::exp(v) / (1.0 + std::exp(v));
   }
   for (double v : out)
     if (!std::isfinite(v))
@@ -447,8 +449,7 @@ Result<TrainedLogistic> TrainLogistic(const Dataset& d, const EvalOptions& opt) 
   std::iota(all.begin(), all.end(), 0u);
   Encoder enc;
   enc.Fit(d, all, opt.encoder);
-  const auto x = enc.Encode(d, all, false);
-  t.model = FitLogistic(x.data(), all.size(), enc.width(), d.y, opt.logistic);
+  t.model = FitLogistic(enc.EncodeSparse(d, all), d.y, opt.logistic);
   t.features = enc.names();
   return t;
 }

@@ -57,10 +57,9 @@ Result<std::unique_ptr<StoredModel>> StoredModel::Fit(const Dataset& d, ModelKin
   m->kind = "logistic";
   eo.for_trees = false;
   m->encoder.Fit(d, all, eo);
-  const auto x = m->encoder.Encode(d, all, false);
   LogisticOptions lo = opt.logistic;
   lo.covariance = true;
-  const LogisticModel lm = FitLogistic(x.data(), all.size(), m->encoder.width(), d.y, lo);
+  const LogisticModel lm = FitLogistic(m->encoder.EncodeSparse(d, all), d.y, lo);
   m->intercept = lm.intercept;
   m->weights.assign(lm.beta.data(), lm.beta.data() + lm.beta.size());
   for (Eigen::Index i = 0; i < lm.beta.size(); ++i)
