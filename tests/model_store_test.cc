@@ -218,6 +218,40 @@ TEST(ModelStore, TrainsFromTheHistoryWithoutLeakingTheOutcome) {
   for (size_t r = 0; r < d.rows(); ++r) EXPECT_LE(d.columns[events_col].num[r], 3.0) << tt->lead[r];
 }
 
+TEST(ModelStore, CountsPerEventNameAreFeaturesUpToTheOutcome) {
+  History h(SignalSpecs());
+  TrainingOptions o;
+  auto tt = h.engine->TrainingData(o);
+  ASSERT_TRUE(tt.ok()) << tt.status().message();
+  const auto& d = tt->data;
+  decltype(&d.columns[0]) pages = nullptr;
+  for (const auto& c : d.columns) {
+    if (c.name == "event page_view") pages = &c;
+    // invoice_paid only ever comes after the outcome.
+    EXPECT_NE(c.name, "event invoice_paid") << "an event after the outcome leaked in";
+  }
+  ASSERT_NE(pages, nullptr) << "no per-event-name count column";
+  for (size_t r = 0; r < d.rows(); ++r) {
+    const size_t i = static_cast<size_t>(std::stoi(tt->lead[r].substr(2)));
+    // The blog page, and the pricing page for the leads that saw it.
+    EXPECT_EQ(pages->num[r], h.specs[i].pricing ? 2.0 : 1.0) << tt->lead[r];
+  }
+  // The stored projection keeps the counts: the prediction read from it is
+  // the one a refold gives (a lead without the tail would score differently).
+  ASSERT_EQ(h.Run({"model", "train"}).exit_code, 0);
+  Json model = h.RunJson({"model", "show", "--json"});
+  bool weighted = false;
+  for (const auto& w : model["weights"])
+    weighted |= w["feature"].get<std::string>().rfind("event page_view", 0) == 0;
+  EXPECT_TRUE(weighted) << "the count is a feature of the trained model";
+  for (const char* id : {"L-0003", "L-0010", "L-0017", "L-0024"}) {
+    Json p = h.RunJson({"show", id, "--json"});
+    Json r = h.RunJson({"show", id, "--json", "--refold"});
+    ASSERT_TRUE(p["prediction"].is_object()) << id;
+    EXPECT_EQ(p["prediction"]["probability"], r["prediction"]["probability"]) << id;
+  }
+}
+
 TEST(ModelStore, PredictionInShowAndTheQueueByProbability) {
   History h(SignalSpecs());
   // No model yet: prediction is null, the queue cannot sort by it.

@@ -23,7 +23,8 @@ constexpr const char* kEvents = "events";
 constexpr const char* kRecency = "days since last activity";
 
 bool ZeroDefault(std::string_view name) {
-  return name == kFit || name == kEngagement || name == kEvents || name.substr(0, 5) == "rule ";
+  return name == kFit || name == kEngagement || name == kEvents || name.substr(0, 5) == "rule " ||
+         name.substr(0, 6) == "event ";
 }
 
 bool BehaviourName(std::string_view name) { return ZeroDefault(name) || name == kRecency; }
@@ -201,6 +202,7 @@ void LeadFeaturesInto(const LeadState& s, Micros t, std::vector<FeatureCell>* ou
     if (l.kind == "fit") num("rule ", l.rule, 1);
     if (l.kind == "engagement") num("rule ", l.rule, static_cast<double>(l.count));
   }
+  for (const auto& [name, count] : s.event_counts) num("event ", name, static_cast<double>(count));
   num("", kRecency,
       s.last_activity_at ? std::max(0.0, static_cast<double>(t - *s.last_activity_at) / kDay)
                          : kNan);

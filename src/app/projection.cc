@@ -154,6 +154,17 @@ std::string EncodeProjection(const LeadState& s, int64_t event_count, const Play
     out.push_back('C');
     for (const auto& c : s.clocks) PutOpt(c.team, &out);
   }
+  // Activities per event name (the model's behaviour features): an optional
+  // tail; a blob written before it has none, read as no counts (`rebuild`
+  // fills them in).
+  if (!s.event_counts.empty()) {
+    out.push_back('N');
+    bin::PutVarint(s.event_counts.size(), &out);
+    for (const auto& [name, count] : s.event_counts) {
+      bin::PutBytes(name, &out);
+      bin::PutInt(count, &out);
+    }
+  }
   return out;
 }
 
@@ -327,6 +338,19 @@ Status DecodeProjection(std::string_view data, LeadState* s, int64_t* event_coun
   if (tag == 'C') {
     for (auto& c : s->clocks) {
       if (!GetOpt(r, &c.team)) return bad();
+    }
+    tag = 0;
+    if (r.left() > 0 && !r.Byte(&tag)) return bad();
+  }
+  if (tag == 'N') {
+    uint64_t k = 0;
+    if (!r.Varint(&k) || k > r.left()) return bad();
+    s->event_counts.reserve(k);
+    for (uint64_t i = 0; i < k; ++i) {
+      std::string name;
+      int64_t count = 0;
+      if (!r.Bytes(&name) || !r.Int(&count)) return bad();
+      s->event_counts.emplace_back(std::move(name), count);
     }
     tag = 0;
   }

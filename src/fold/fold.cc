@@ -195,6 +195,32 @@ void GiveBuffers(std::unique_ptr<FoldBuffers> b) { t_spare_buffers = std::move(b
 
 }  // namespace fold_internal
 
+namespace {
+// The activities among the folded events (the first s->events of the
+// timeline) per name: a few distinct names a lead, so a linear search.
+void CountEventNames(const std::vector<const Event*>& evs, LeadState* s) {
+  std::vector<std::pair<std::string_view, int64_t>> counts;
+  const size_t n = std::min(evs.size(), static_cast<size_t>(std::max<int64_t>(0, s->events)));
+  for (size_t i = 0; i < n; ++i) {
+    const Event& e = *evs[i];
+    if (e.type != EventType::kTrack && e.type != EventType::kPage) continue;
+    const std::string_view name = e.name;  // a page's is "page_view"
+    if (name.empty()) continue;
+    auto it =
+        std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == name; });
+    if (it == counts.end()) {
+      counts.emplace_back(name, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  std::sort(counts.begin(), counts.end());
+  s->event_counts.clear();
+  s->event_counts.reserve(counts.size());
+  for (const auto& [k, c] : counts) s->event_counts.emplace_back(std::string(k), c);
+}
+}  // namespace
+
 LeadState Fold(const std::string& lead_id, const std::vector<const Event*>& events,
                const std::vector<const Action*>& actions,
                const std::vector<PlaybookVersion>& versions, const FoldOptions& opts) {
@@ -212,7 +238,9 @@ LeadState Fold(const std::string& lead_id, const std::vector<const Event*>& even
   }
   LiveEvents src(*evs);
   fold_internal::Folder<LiveEvents> f(lead_id, versions, opts);
-  return f.Run(src, actions);
+  LeadState s = f.Run(src, actions);
+  if (!opts.lean) CountEventNames(*evs, &s);
+  return s;
 }
 
 }  // namespace leadgate

@@ -38,6 +38,9 @@ struct LeadState {
   Stage stage = Stage::kLead;
   Micros first_at = 0, last_at = 0;  // first and last timeline point folded
   int64_t events = 0;                // events folded (all types)
+  // Activities folded per event name (a page's is "page_view"), sorted by
+  // name; the model's behaviour features (docs/predictive.md). Not in lean states.
+  std::vector<std::pair<std::string, int64_t>> event_counts;
   std::optional<Micros> last_activity_at, last_touch_at;
   int64_t playbook_version = 1;
   std::map<std::string, Value> traits;  // every trait, as given
