@@ -92,6 +92,9 @@ TEST_P(ForestMatchesXgboost, OnEveryRowAfterFitAndAfterLoad) {
   ASSERT_NE(t.forest(), nullptr);
   EXPECT_EQ(t.forest()->trees(), 40u);
   EXPECT_GT(t.forest()->categorical_nodes(), 10u);  // the categorical rule is exercised
+  EXPECT_TRUE(t.forest()->complete_layout());
+  // One level against the rest: interval nodes; partitions: the bitset walk.
+  EXPECT_EQ(t.forest()->interval_layout(), GetParam() == 0);
   ExpectSame(t, x, 6000, "training rows");
   ExpectSame(t, xs, 4000, "new rows");
 
@@ -110,6 +113,24 @@ TEST_P(ForestMatchesXgboost, OnEveryRowAfterFitAndAfterLoad) {
   t.forest()->Predict(xs.data(), 4000, kP, two.data(), 2);
   EXPECT_EQ(one, two);
   EXPECT_EQ(one, *a);
+}
+
+TEST(Forest, DeepTreesUseTheNodeWalkAndStillMatch) {
+  std::vector<float> x, xs;
+  std::vector<uint8_t> y, ys;
+  Table(6000, 3, &x, &y, 6000);
+  Table(3000, 4, &xs, &ys, 1500);
+  TreesOptions o;
+  o.rounds = 8;
+  o.max_depth = 16;
+  o.min_child_weight = 0;
+  o.lambda = 0;
+  o.max_cat_to_onehot = 1;
+  Trees t;
+  ASSERT_TRUE(t.Fit(x.data(), 6000, kP, y, o, kCategorical).ok());
+  ASSERT_NE(t.forest(), nullptr);
+  EXPECT_FALSE(t.forest()->complete_layout());  // a tree deeper than 12
+  ExpectSame(t, xs, 3000, "deep");
 }
 
 INSTANTIATE_TEST_SUITE_P(OneHotAndPartition, ForestMatchesXgboost, ::testing::Values(0, 1));

@@ -1,12 +1,15 @@
 #include "model/forest.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 namespace leadgate::model {
 namespace {
@@ -181,13 +184,217 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json) {
         if (type[i] == 1 && left[i] != -1 && !seen[i])
           return Status::Invalid("forest: a categorical node without its categories");
     }
+    f.BuildHeap();
     return f;
   } catch (const std::exception& e) {
     return Status::Invalid(std::string("forest: unexpected XGBoost model: ") + e.what());
   }
 }
 
+void Forest::BuildHeap() {
+  heap_.clear();
+  leaves_.clear();
+  heap_begin_.clear();
+  leaf_begin_.clear();
+  depth_.clear();
+  // The zero word numeric nodes point at (and categorical ones beyond their set).
+  cat_bits_.insert(cat_bits_.begin(), 0u);
+  for (uint32_t& b : cat_begin_) ++b;
+  for (const uint32_t root : roots_) {
+    // The tree's depth (children come after their parent: one pass).
+    int depth = 0;
+    std::vector<std::pair<uint32_t, int>> stack = {{root, 0}};
+    while (!stack.empty()) {
+      auto [g, l] = stack.back();
+      stack.pop_back();
+      depth = std::max(depth, l);
+      if (depth > kMaxHeapDepth) {
+        heap_.clear();
+        leaves_.clear();
+        heap_begin_.clear();
+        leaf_begin_.clear();
+        depth_.clear();
+        return;
+      }
+      if (!(nodes_[g].meta & kLeaf)) {
+        stack.emplace_back(nodes_[g].left, l + 1);
+        stack.emplace_back(nodes_[g].right, l + 1);
+      }
+    }
+    const size_t inner = (size_t{1} << depth) - 1;
+    const size_t hb = heap_.size(), lb = leaves_.size();
+    heap_begin_.push_back(static_cast<uint32_t>(hb));
+    leaf_begin_.push_back(static_cast<uint32_t>(lb));
+    depth_.push_back(static_cast<uint8_t>(depth));
+    heap_.resize(hb + inner);
+    leaves_.resize(lb + inner + 1);
+    // (node, heap position, level)
+    std::vector<std::tuple<uint32_t, size_t, int>> todo = {{root, 0, 0}};
+    while (!todo.empty()) {
+      auto [g, k, l] = todo.back();
+      todo.pop_back();
+      const Node& nd = nodes_[g];
+      if (l == depth) {
+        leaves_[lb + k - inner] = nd.value;
+        continue;
+      }
+      if (nd.meta & kLeaf) {  // both sides carry the leaf down
+        todo.emplace_back(g, 2 * k + 1, l + 1);
+        todo.emplace_back(g, 2 * k + 2, l + 1);
+        continue;
+      }
+      HNode& h = heap_[hb + k];
+      h.feature = nd.meta & kFeature;
+      h.flags = (nd.meta & kDefaultLeft) ? 0 : 1;
+      if (nd.meta & kCategorical) {
+        h.flags |= 2;
+        h.cat = cat_begin_[g];
+        h.limit = static_cast<float>(cat_words_[g] * 32);
+      } else {
+        h.cond = nd.value;
+      }
+      todo.emplace_back(nd.left, 2 * k + 1, l + 1);
+      todo.emplace_back(nd.right, 2 * k + 2, l + 1);
+    }
+  }
+  fast_.assign(heap_.size(), FNode{});
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (size_t i = 0; i < heap_.size(); ++i) {
+    const HNode& h = heap_[i];
+    FNode& f = fast_[i];
+    f.feature = h.feature;
+    f.nan_right = h.flags & 1u;
+    if (!(h.flags & 2)) {
+      f.lo = h.cond;
+      f.hi = nan;
+      continue;
+    }
+    int count = 0;
+    uint32_t level = 0;
+    const auto words = static_cast<uint32_t>(h.limit) / 32;
+    for (uint32_t w = 0; w < words; ++w) {
+      const uint32_t word = cat_bits_[h.cat + w];
+      if (word && count == 0) level = w * 32 + static_cast<uint32_t>(std::countr_zero(word));
+      count += std::popcount(word);
+    }
+    if (count > 1) {  // a partition: the bitset walk
+      fast_.clear();
+      return;
+    }
+    f.lo = count == 0 ? nan : static_cast<float>(level);
+    f.hi = count == 0 ? nan : static_cast<float>(level + 1);
+  }
+}
+
+namespace {
+
+// One level for `L` rows at once (independent chains overlap in the CPU).
+template <size_t L>
+inline void Step(const void* heap, const uint32_t* bits, const float* x, size_t p, uint32_t* k) {
+  struct H {
+    uint32_t feature;
+    float cond, limit;
+    uint32_t cat, flags;
+  };
+  const H* h = static_cast<const H*>(heap);
+  for (size_t j = 0; j < L; ++j) {
+    const H& nd = h[k[j]];
+    const float v = x[j * p + nd.feature];
+    const uint32_t nan = v != v;
+    const uint32_t ge = !(v < nd.cond);
+    const bool range = v >= 0.0f && v < nd.limit;  // false for NaN and numeric nodes
+    const auto c = static_cast<uint32_t>(range ? v : 0.0f);
+    const uint32_t in = range & ((bits[nd.cat + c / 32] >> (c % 32)) & 1u);
+    const uint32_t cat = (nd.flags >> 1) & 1u;
+    const uint32_t right = (nan & nd.flags) | ((nan ^ 1u) & ((cat & in) | ((cat ^ 1u) & ge)));
+    k[j] = 2 * k[j] + 1 + right;
+  }
+}
+
+}  // namespace
+
+// One level for `L` rows, interval nodes.
+template <size_t L>
+inline void FastStep(const void* fast, const float* x, size_t p, uint32_t* k) {
+  struct F {
+    uint32_t feature;
+    float lo, hi;
+    uint32_t nan_right;
+  };
+  const F* h = static_cast<const F*>(fast);
+  for (size_t j = 0; j < L; ++j) {
+    const F& nd = h[k[j]];
+    const float v = x[j * p + nd.feature];
+    const uint32_t right =
+        ((v != v) & nd.nan_right) | (static_cast<uint32_t>(v >= nd.lo) & !(v >= nd.hi));
+    k[j] = 2 * k[j] + 1 + right;
+  }
+}
+
+void Forest::HeapMargins(const float* x, size_t n, size_t p, double* out) const {
+  if (!fast_.empty() || heap_.empty()) {
+    FastMargins(x, n, p, out);
+    return;
+  }
+  static_assert(sizeof(HNode) == 20);
+  constexpr size_t kBlock = 64, kLanes = 8;
+  const uint32_t* bits = cat_bits_.data();
+  for (size_t b = 0; b < n; b += kBlock) {
+    const size_t e = std::min(n, b + kBlock);
+    double acc[kBlock] = {};
+    for (size_t t = 0; t < depth_.size(); ++t) {
+      const HNode* h = heap_.data() + heap_begin_[t];
+      const float* leaf = leaves_.data() + leaf_begin_[t];
+      const int depth = depth_[t];
+      const uint32_t inner = (1u << depth) - 1;
+      size_t r0 = b;
+      for (; r0 + kLanes <= e; r0 += kLanes) {
+        uint32_t k[kLanes] = {};
+        for (int l = 0; l < depth; ++l) Step<kLanes>(h, bits, x + r0 * p, p, k);
+        for (size_t j = 0; j < kLanes; ++j) acc[r0 + j - b] += leaf[k[j] - inner];
+      }
+      for (; r0 < e; ++r0) {
+        uint32_t k[1] = {};
+        for (int l = 0; l < depth; ++l) Step<1>(h, bits, x + r0 * p, p, k);
+        acc[r0 - b] += leaf[k[0] - inner];
+      }
+    }
+    for (size_t r = b; r < e; ++r) out[r] = base_margin_ + acc[r - b];
+  }
+}
+
+void Forest::FastMargins(const float* x, size_t n, size_t p, double* out) const {
+  static_assert(sizeof(FNode) == 16);
+  constexpr size_t kBlock = 64, kLanes = 8;
+  for (size_t b = 0; b < n; b += kBlock) {
+    const size_t e = std::min(n, b + kBlock);
+    double acc[kBlock] = {};
+    for (size_t t = 0; t < depth_.size(); ++t) {
+      const FNode* h = fast_.data() + heap_begin_[t];
+      const float* leaf = leaves_.data() + leaf_begin_[t];
+      const int depth = depth_[t];
+      const uint32_t inner = (1u << depth) - 1;
+      size_t r0 = b;
+      for (; r0 + kLanes <= e; r0 += kLanes) {
+        uint32_t k[kLanes] = {};
+        for (int l = 0; l < depth; ++l) FastStep<kLanes>(h, x + r0 * p, p, k);
+        for (size_t j = 0; j < kLanes; ++j) acc[r0 + j - b] += leaf[k[j] - inner];
+      }
+      for (; r0 < e; ++r0) {
+        uint32_t k[1] = {};
+        for (int l = 0; l < depth; ++l) FastStep<1>(h, x + r0 * p, p, k);
+        acc[r0 - b] += leaf[k[0] - inner];
+      }
+    }
+    for (size_t r = b; r < e; ++r) out[r] = base_margin_ + acc[r - b];
+  }
+}
+
 void Forest::Margins(const float* x, size_t n, size_t p, double* out) const {
+  if (!depth_.empty() || roots_.empty()) {
+    HeapMargins(x, n, p, out);
+    return;
+  }
   // Rows in blocks, tree by tree: a tree's nodes stay in cache for the block.
   constexpr size_t kBlock = 64;
   const Node* nodes = nodes_.data();

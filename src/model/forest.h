@@ -23,6 +23,10 @@ class Forest {
   size_t nodes() const { return nodes_.size(); }
   size_t features() const { return features_; }  // the model's num_feature
   size_t categorical_nodes() const { return categorical_nodes_; }
+  // Whether the trees are laid out complete (depth <= 12: the fast walk).
+  bool complete_layout() const { return !depth_.empty() || roots_.empty(); }
+  // Whether they are intervals too (no categorical node with several levels).
+  bool interval_layout() const { return !fast_.empty(); }
   double base_margin() const { return base_margin_; }
 
   // Probabilities for n rows of p = features() row-major floats (NaN =
@@ -40,6 +44,35 @@ class Forest {
     float value = 0;               // split condition, or the leaf value
     uint32_t meta = 0;             // feature | flags
   };
+  // The evaluation layout: each tree padded to a complete binary tree of its
+  // depth (a leaf above the bottom repeats its value below), heap order
+  // (children of k: 2k + 1, 2k + 2), so a row takes exactly `depth` branch-free
+  // steps and several rows walk a tree at once. Empty when a tree is deeper
+  // than kMaxHeapDepth (then the node arrays are walked).
+  static constexpr int kMaxHeapDepth = 12;
+  struct HNode {
+    uint32_t feature = 0;
+    float cond = 0;      // numeric: x < cond goes left
+    float limit = 0;     // categorical: codes below it have a bit; numeric: 0
+    uint32_t cat = 0;    // first word of the node's bitset (0: a zero word)
+    uint32_t flags = 0;  // 1: missing goes right; 2: categorical
+  };
+  std::vector<HNode> heap_;
+  // The same nodes as intervals when no categorical node has more than one
+  // level (one against the rest, leadgate's default): v in [lo, hi) goes
+  // right; numeric lo = cond, hi = NaN; one level c: [c, c + 1).
+  struct FNode {
+    uint32_t feature = 0;
+    float lo = 0, hi = 0;
+    uint32_t nan_right = 0;
+  };
+  std::vector<FNode> fast_;
+  std::vector<float> leaves_;
+  std::vector<uint32_t> heap_begin_, leaf_begin_;
+  std::vector<uint8_t> depth_;
+  void BuildHeap();
+  void HeapMargins(const float* x, size_t n, size_t p, double* out) const;
+  void FastMargins(const float* x, size_t n, size_t p, double* out) const;
   std::vector<Node> nodes_;
   std::vector<uint32_t> roots_;
   // Categorical nodes: the categories that go right, a bitset of cat_words_
