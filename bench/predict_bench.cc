@@ -4,7 +4,11 @@
 // playbook explanation lines, scores), a logistic and a trees model trained
 // on 50,000 of them, then features + scoring in batches of 65,536.
 //   predict_bench [--leads N]
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +16,7 @@
 #include <vector>
 
 #include "app/model_data.h"
+#include "model/forest.h"
 
 using namespace leadgate;
 
@@ -55,6 +60,64 @@ LeadState Lead(size_t i, uint8_t* y) {
   const int score = (h % 8 < 4) + ((h >> 16) % 5 == 0) * 2 + ((h >> 7) % 4 == 0);
   *y = static_cast<uint8_t>(Mix(h) % 4 < static_cast<uint64_t>(score));
   return s;
+}
+
+double CpuSecs() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// The trees model alone on the encoded features of every lead: the compiled
+// forest (1 and 2 threads) against XGBoost's predict, wall and CPU seconds.
+void ModelOnly(model::StoredModel* sm, const std::vector<LeadState>& states, Micros now) {
+  const size_t leads = states.size();
+  const size_t p = sm->encoder.width();
+  std::vector<float> x;
+  x.reserve(leads * p);
+  std::vector<std::vector<FeatureCell>> batch(65536);
+  for (size_t b = 0; b < leads; b += 65536) {
+    size_t used = 0;
+    for (size_t i = b; i < std::min(leads, b + 65536); ++i)
+      LeadFeaturesInto(states[i], now, &batch[used++]);
+    const model::Dataset bd = BuildFeatureTable(batch, &sm->columns, used);
+    if (!sm->encoder.Bind(bd).ok()) return;
+    std::vector<uint32_t> rows(used);
+    for (uint32_t i = 0; i < used; ++i) rows[i] = i;
+    const auto e = sm->encoder.Encode(bd, rows, true);
+    x.insert(x.end(), e.begin(), e.end());
+  }
+  const model::Forest* f = sm->trees->forest();
+  if (!f) {
+    std::printf("trees: no compiled forest (XGBoost scores)\n");
+    return;
+  }
+  std::printf("trees: forest of %zu trees, %zu nodes (%zu categorical), %zu features\n", f->trees(),
+              f->nodes(), f->categorical_nodes(), p);
+  std::vector<double> out(leads);
+  double max_diff = 0;
+  for (int threads : {1, 2}) {
+    const double c0 = CpuSecs();
+    const auto t0 = std::chrono::steady_clock::now();
+    f->Predict(x.data(), leads, p, out.data(), threads);
+    const double wall = Secs(t0), cpu = CpuSecs() - c0;
+    std::printf(
+        "trees: model only, compiled forest, %d thread(s): %zu leads in %.3f s = %.2f M leads/s "
+        "(CPU %.3f s = %.2f M leads per CPU second)\n",
+        threads, leads, wall, static_cast<double>(leads) / wall / 1e6, cpu,
+        static_cast<double>(leads) / cpu / 1e6);
+  }
+  const double c0 = CpuSecs();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto g = sm->trees->PredictXgboost(x.data(), leads, p);
+  const double wall = Secs(t0), cpu = CpuSecs() - c0;
+  if (!g.ok()) return;
+  for (size_t i = 0; i < leads; ++i) max_diff = std::max(max_diff, std::abs((*g)[i] - out[i]));
+  std::printf(
+      "trees: model only, XGBoost predict: %zu leads in %.3f s = %.2f M leads/s (CPU %.3f s); "
+      "largest difference from the forest %.2e\n",
+      leads, wall, static_cast<double>(leads) / wall / 1e6, cpu, max_diff);
 }
 
 }  // namespace
@@ -114,6 +177,7 @@ int main(int argc, char** argv) {
     }
     std::printf("%s: one lead's prediction with its factors (show): %.1f us\n", kind,
                 Secs(t0) * 1e3);
+    if (std::strcmp(kind, "trees") == 0) ModelOnly(&**sm, states, now);
   }
   return 0;
 }

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 
+#include "model/forest.h"
+
 namespace leadgate::model {
 namespace {
 
@@ -188,7 +190,16 @@ Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>
       info_.rounds = best_round + 1;
     }
   }
+  Compile();
   return Status::Ok();
+}
+
+void Trees::Compile() {
+  forest_.reset();
+  auto json = Save();
+  if (!json.ok()) return;
+  auto f = Forest::FromXgboostJson(*json);
+  if (f.ok()) forest_ = std::make_shared<const Forest>(std::move(*f));
 }
 
 // XGBoost's predictions of type `type` (0: probabilities, 2: per-feature
@@ -213,6 +224,17 @@ static Status PredictRaw(void* booster, const std::vector<uint8_t>& categorical,
 }
 
 Result<std::vector<double>> Trees::Predict(const float* x, size_t n, size_t p) const {
+  if (forest_ && p == forest_->features()) {
+    std::vector<double> out(n);
+    forest_->Predict(x, n, p, out.data());
+    for (double& v : out)
+      if (!std::isfinite(v)) v = 0.5;
+    return out;
+  }
+  return PredictXgboost(x, n, p);
+}
+
+Result<std::vector<double>> Trees::PredictXgboost(const float* x, size_t n, size_t p) const {
   std::vector<float> raw;
   if (Status s = PredictRaw(booster_, categorical_, x, n, p, 0, 1, "predict", &raw); !s.ok())
     return s;
@@ -263,6 +285,7 @@ Status Trees::Load(const std::string& json) {
   if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
   booster_ = b;
   info_ = {};
+  Compile();
   return Status::Ok();
 }
 

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 
 namespace leadgate::model {
+
+class Forest;
 
 struct TreesOptions {
   int rounds = 0;  // 0 = chosen from the number of training rows
@@ -58,7 +61,13 @@ class Trees {
   Status Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>& y,
              const TreesOptions& opt, const std::vector<uint8_t>& categorical = {});
   const TreesFitInfo& fit_info() const { return info_; }
+  // Probabilities: the compiled forest (model/forest.h) when it could be
+  // built from the booster, else XGBoost's predict.
   Result<std::vector<double>> Predict(const float* x, size_t n, size_t p) const;
+  // XGBoost's own predict (what the forest must equal; tests, benchmarks).
+  Result<std::vector<double>> PredictXgboost(const float* x, size_t n, size_t p) const;
+  // The compiled forest, null when the model could not be read into one.
+  const Forest* forest() const { return forest_.get(); }
   // Per-feature contributions to the logit (XGBoost's pred_contribs, SHAP
   // values): n x (p + 1), the last column the bias.
   Result<std::vector<float>> Contributions(const float* x, size_t n, size_t p) const;
@@ -67,7 +76,9 @@ class Trees {
   Status Load(const std::string& json);
 
  private:
+  void Compile();  // forest_ from the booster's JSON (null when unreadable)
   void* booster_ = nullptr;
+  std::shared_ptr<const Forest> forest_;  // shared_ptr: Forest is incomplete here
   std::vector<uint8_t> categorical_;
   TreesFitInfo info_;
 };
