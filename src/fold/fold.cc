@@ -199,25 +199,54 @@ namespace {
 // The activities among the folded events (the first s->events of the
 // timeline) per name: a few distinct names a lead, so a linear search.
 void CountEventNames(const std::vector<const Event*>& evs, LeadState* s) {
-  std::vector<std::pair<std::string_view, int64_t>> counts;
+  // A few distinct names a lead: a small array, searched from the last hit
+  // (runs of one name, such as page views, are common); no allocation for
+  // up to 8 names.
+  std::pair<std::string_view, int64_t> small[8];
+  std::vector<std::pair<std::string_view, int64_t>> more;
+  size_t used = 0, last = 0;
   const size_t n = std::min(evs.size(), static_cast<size_t>(std::max<int64_t>(0, s->events)));
   for (size_t i = 0; i < n; ++i) {
     const Event& e = *evs[i];
     if (e.type != EventType::kTrack && e.type != EventType::kPage) continue;
     const std::string_view name = e.name;  // a page's is "page_view"
     if (name.empty()) continue;
+    if (used > 0 && small[last].first == name) {
+      ++small[last].second;
+      continue;
+    }
+    size_t j = 0;
+    while (j < used && small[j].first != name) ++j;
+    if (j < used) {
+      ++small[j].second;
+      last = j;
+      continue;
+    }
+    if (used < std::size(small)) {
+      small[used] = {name, 1};
+      last = used++;
+      continue;
+    }
     auto it =
-        std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == name; });
-    if (it == counts.end()) {
-      counts.emplace_back(name, 1);
+        std::find_if(more.begin(), more.end(), [&](const auto& c) { return c.first == name; });
+    if (it == more.end()) {
+      more.emplace_back(name, 1);
     } else {
       ++it->second;
     }
   }
-  std::sort(counts.begin(), counts.end());
   s->event_counts.clear();
-  s->event_counts.reserve(counts.size());
-  for (const auto& [k, c] : counts) s->event_counts.emplace_back(std::string(k), c);
+  if (more.empty()) {
+    for (size_t j = 1; j < used; ++j)  // insertion sort of at most 8
+      for (size_t k = j; k > 0 && small[k] < small[k - 1]; --k) std::swap(small[k], small[k - 1]);
+    s->event_counts.reserve(used);
+    for (size_t j = 0; j < used; ++j) s->event_counts.emplace_back(small[j].first, small[j].second);
+    return;
+  }
+  more.insert(more.end(), small, small + used);
+  std::sort(more.begin(), more.end());
+  s->event_counts.reserve(more.size());
+  for (const auto& [k, c] : more) s->event_counts.emplace_back(k, c);
 }
 }  // namespace
 

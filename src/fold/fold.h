@@ -81,8 +81,9 @@ struct FoldOptions {
   std::vector<MatchCache>* caches = nullptr;
   // The backtest's lean output: `traits` (when a single playbook version is
   // in force; with more, a version switch retypes the fields from it) and
-  // `warnings` are left empty. Every other member of the LeadState is the
-  // same as without (tests/replay_lean_test.cc).
+  // `warnings` are left empty, and so is `event_counts` (the model's, not the
+  // backtest's). Every other member of the LeadState is the same as without
+  // (FoldPerfRegress.LeanFoldEqualsTheFullFoldButTraitsAndWarnings).
   bool lean = false;
 };
 
