@@ -11,24 +11,12 @@
 #include "model/encode.h"
 #include "model/logistic.h"
 #include "model/metrics.h"
+#include "test_util.h"
 
 namespace leadgate::model {
 namespace {
 
-struct Gen {
-  uint64_t s;
-  double Uniform() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) / 9007199254740992.0;
-  }
-  double Normal() {
-    const double u = std::max(Uniform(), 1e-12), v = Uniform();
-    return std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
+using testing::Gen;
 
 // Two standard-normal numerics (x1 with 5 % missing), a categorical of four
 // levels (plus a rare one and missing cells) and a job title whose word

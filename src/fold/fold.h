@@ -39,7 +39,9 @@ struct LeadState {
   Micros first_at = 0, last_at = 0;  // first and last timeline point folded
   int64_t events = 0;                // events folded (all types)
   // Activities folded per event name (a page's is "page_view"), sorted by
-  // name; the model's behaviour features (docs/predictive.md). Not in lean states.
+  // name; the model's behaviour features (docs/predictive.md). Counted by the
+  // live Fold() after the core has run: not in lean states and not in the
+  // backtest's encoded replay (which has no use for them).
   std::vector<std::pair<std::string, int64_t>> event_counts;
   std::optional<Micros> last_activity_at, last_touch_at;
   int64_t playbook_version = 1;

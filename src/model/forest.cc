@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace leadgate::model {
@@ -331,63 +332,64 @@ inline void FastStep(const void* fast, const float* x, size_t p, uint32_t* k) {
   }
 }
 
+namespace {
+
+// Rows in blocks of 64, tree by tree (a tree's nodes stay in cache for the
+// block), 8 rows walked together level by level. `step<L>(nodes, x, p, k)`
+// moves L rows one level down their tree; both layouts share this loop.
+template <class NodeT, class StepFn>
+void CompleteTreeMargins(const std::vector<NodeT>& nodes, const std::vector<uint32_t>& begin,
+                         const std::vector<float>& leaves, const std::vector<uint32_t>& leaf_begin,
+                         const std::vector<uint8_t>& depths, double base, const float* x, size_t n,
+                         size_t p, double* out, StepFn step) {
+  constexpr size_t kBlock = 64, kLanes = 8;
+  for (size_t b = 0; b < n; b += kBlock) {
+    const size_t e = std::min(n, b + kBlock);
+    double acc[kBlock] = {};
+    for (size_t t = 0; t < depths.size(); ++t) {
+      const NodeT* h = nodes.data() + begin[t];
+      const float* leaf = leaves.data() + leaf_begin[t];
+      const int depth = depths[t];
+      const uint32_t inner = (1u << depth) - 1;
+      size_t r0 = b;
+      for (; r0 + kLanes <= e; r0 += kLanes) {
+        uint32_t k[kLanes] = {};
+        for (int l = 0; l < depth; ++l)
+          step(std::integral_constant<size_t, kLanes>{}, h, x + r0 * p, p, k);
+        for (size_t j = 0; j < kLanes; ++j) acc[r0 + j - b] += leaf[k[j] - inner];
+      }
+      for (; r0 < e; ++r0) {
+        uint32_t k[1] = {};
+        for (int l = 0; l < depth; ++l)
+          step(std::integral_constant<size_t, 1>{}, h, x + r0 * p, p, k);
+        acc[r0 - b] += leaf[k[0] - inner];
+      }
+    }
+    for (size_t r = b; r < e; ++r) out[r] = base + acc[r - b];
+  }
+}
+
+}  // namespace
+
 void Forest::HeapMargins(const float* x, size_t n, size_t p, double* out) const {
   if (!fast_.empty() || heap_.empty()) {
     FastMargins(x, n, p, out);
     return;
   }
   static_assert(sizeof(HNode) == 20);
-  constexpr size_t kBlock = 64, kLanes = 8;
   const uint32_t* bits = cat_bits_.data();
-  for (size_t b = 0; b < n; b += kBlock) {
-    const size_t e = std::min(n, b + kBlock);
-    double acc[kBlock] = {};
-    for (size_t t = 0; t < depth_.size(); ++t) {
-      const HNode* h = heap_.data() + heap_begin_[t];
-      const float* leaf = leaves_.data() + leaf_begin_[t];
-      const int depth = depth_[t];
-      const uint32_t inner = (1u << depth) - 1;
-      size_t r0 = b;
-      for (; r0 + kLanes <= e; r0 += kLanes) {
-        uint32_t k[kLanes] = {};
-        for (int l = 0; l < depth; ++l) Step<kLanes>(h, bits, x + r0 * p, p, k);
-        for (size_t j = 0; j < kLanes; ++j) acc[r0 + j - b] += leaf[k[j] - inner];
-      }
-      for (; r0 < e; ++r0) {
-        uint32_t k[1] = {};
-        for (int l = 0; l < depth; ++l) Step<1>(h, bits, x + r0 * p, p, k);
-        acc[r0 - b] += leaf[k[0] - inner];
-      }
-    }
-    for (size_t r = b; r < e; ++r) out[r] = base_margin_ + acc[r - b];
-  }
+  CompleteTreeMargins(heap_, heap_begin_, leaves_, leaf_begin_, depth_, base_margin_, x, n, p, out,
+                      [bits](auto lanes, const HNode* h, const float* xr, size_t pp, uint32_t* k) {
+                        Step<decltype(lanes)::value>(h, bits, xr, pp, k);
+                      });
 }
 
 void Forest::FastMargins(const float* x, size_t n, size_t p, double* out) const {
   static_assert(sizeof(FNode) == 16);
-  constexpr size_t kBlock = 64, kLanes = 8;
-  for (size_t b = 0; b < n; b += kBlock) {
-    const size_t e = std::min(n, b + kBlock);
-    double acc[kBlock] = {};
-    for (size_t t = 0; t < depth_.size(); ++t) {
-      const FNode* h = fast_.data() + heap_begin_[t];
-      const float* leaf = leaves_.data() + leaf_begin_[t];
-      const int depth = depth_[t];
-      const uint32_t inner = (1u << depth) - 1;
-      size_t r0 = b;
-      for (; r0 + kLanes <= e; r0 += kLanes) {
-        uint32_t k[kLanes] = {};
-        for (int l = 0; l < depth; ++l) FastStep<kLanes>(h, x + r0 * p, p, k);
-        for (size_t j = 0; j < kLanes; ++j) acc[r0 + j - b] += leaf[k[j] - inner];
-      }
-      for (; r0 < e; ++r0) {
-        uint32_t k[1] = {};
-        for (int l = 0; l < depth; ++l) FastStep<1>(h, x + r0 * p, p, k);
-        acc[r0 - b] += leaf[k[0] - inner];
-      }
-    }
-    for (size_t r = b; r < e; ++r) out[r] = base_margin_ + acc[r - b];
-  }
+  CompleteTreeMargins(fast_, heap_begin_, leaves_, leaf_begin_, depth_, base_margin_, x, n, p, out,
+                      [](auto lanes, const FNode* h, const float* xr, size_t pp, uint32_t* k) {
+                        FastStep<decltype(lanes)::value>(h, xr, pp, k);
+                      });
 }
 
 void Forest::Margins(const float* x, size_t n, size_t p, double* out) const {
