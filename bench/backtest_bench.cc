@@ -4,6 +4,7 @@
 // playbook. Loading is timed apart from the replay.
 //
 //   build/backtest_bench [--leads N] [--events M] [--reps R] [--db STORE] [--lean 0|1]
+//                        [--workers 1|2] [--backtest 0|1]
 //
 // With --db, the log is loaded from that store (LoadReplayLog, as the command
 // does) and its stored playbook versions are replayed; otherwise the
@@ -42,13 +43,17 @@ int Run(int argc, char** argv) {
   opt.events = 2000000;
   int reps = 3;
   std::string db;
-  int only = -1;  // --lean 0: full replays only; --lean 1: lean only (callgrind)
+  int only = -1;     // --lean 0: full replays only; --lean 1: lean only (callgrind)
+  int workers = 0;   // --workers 1 or 2: that many only (callgrind); 0: both
+  int backtest = 1;  // --backtest 0: no RunBacktest at the end (callgrind)
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--leads")) opt.leads = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--events")) opt.events = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--db")) db = argv[i + 1];
     if (!std::strcmp(argv[i], "--lean")) only = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--workers")) workers = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--backtest")) backtest = std::atoi(argv[i + 1]);
   }
   ReplayLog log;
   std::vector<PlaybookVersion> versions;
@@ -87,6 +92,7 @@ int Run(int argc, char** argv) {
     const int threads = mode % 2 + 1;
     const bool lean = mode >= 2;  // FoldOptions::lean, what RunBacktest replays with
     if (only >= 0 && lean != (only == 1)) continue;
+    if (workers > 0 && threads != workers) continue;
     double best = 1e300;
     for (int r = 0; r < reps; ++r) {
       double a = Now(), ca = Cpu();
@@ -110,7 +116,7 @@ int Run(int argc, char** argv) {
     std::printf("replay%s %d worker(s), best of %d: %.3f s = %.2f M events/s\n",
                 lean ? " (lean)" : "", threads, reps, best, n / best / 1e6);
   }
-  {
+  if (backtest != 0) {
     auto cand = std::make_shared<Playbook>(*versions.back().playbook);
     if (cand->mql.total) cand->mql.total = *cand->mql.total - 10;
     double a = Now();

@@ -39,9 +39,12 @@ int Workers(int threads) {
 // The encoded events' classifications (fold/encoded.h) are kept with them.
 struct WorkerCache {
   std::vector<MatchCache> caches;  // by version
-  ReplayClassifier classifier;
 };
-using WorkerCaches = std::vector<WorkerCache>;
+struct WorkerCaches {
+  std::vector<WorkerCache> workers;
+  ReplayClassifier classifier;  // shared: computed before the fold, then only read
+  bool prepared = false;
+};
 
 void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
                    const std::function<void(int, size_t, const LeadState&)>& fn,
@@ -52,16 +55,19 @@ void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
   std::atomic<size_t> next{0};
   WorkerCaches local;
   WorkerCaches& all = keep != nullptr ? *keep : local;
-  if (all.size() < static_cast<size_t>(workers)) all.resize(static_cast<size_t>(workers));
+  if (all.workers.size() < static_cast<size_t>(workers)) {
+    all.workers.resize(static_cast<size_t>(workers));
+  }
+  all.classifier.Prepare(log.encoded, versions, all.prepared, workers);
+  all.prepared = true;
   auto run = [&](int w) {
-    WorkerCache& wc = all[static_cast<size_t>(w)];
+    WorkerCache& wc = all.workers[static_cast<size_t>(w)];
     std::vector<MatchCache>& caches = wc.caches;
     const bool kept = caches.size() == versions.size();
     if (!kept) {
       caches.clear();
       for (const auto& v : versions) caches.emplace_back(v.playbook->memo_groups);
     }
-    wc.classifier.Prepare(log.encoded, versions, kept);
     FoldOptions opts;
     opts.caches = &caches;
     opts.lean = lean;
@@ -73,7 +79,7 @@ void ReplayWorkers(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
         if (skip != nullptr && (*skip)[i]) continue;
         const ReplayLead& l = log.leads[i];
         LeadState s = FoldEncoded(l.id, log.encoded, l.begin, l.end, l.action_ptrs, versions, opts,
-                                  &wc.classifier);
+                                  &all.classifier);
         fn(w, i, s);
       }
     }

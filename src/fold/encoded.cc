@@ -1,6 +1,8 @@
 #include "fold/encoded.h"
 
+#include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include "fold/fold_core.h"
 
@@ -44,7 +46,34 @@ uint32_t EventEncoder::PropId(const Props& props) {
       auto [kit, kfresh] = keys_.try_emplace(kv.first, static_cast<uint32_t>(out_->keys.size()));
       if (kfresh) out_->keys.push_back(kv.first);
       out_->prop_keys.push_back(kit->second);
+      out_->prop_tvals.push_back(TvalId(kit->second, kv.second));
     }
+  }
+  return it->second;
+}
+
+uint32_t EventEncoder::TvalId(uint32_t key, const Value& v) {
+  tkey_.clear();
+  AppendBytes(&tkey_, &key, sizeof key);
+  const uint8_t kind = static_cast<uint8_t>(v.kind), b = v.b ? 1 : 0;
+  AppendBytes(&tkey_, &kind, 1);
+  AppendBytes(&tkey_, &b, 1);
+  AppendBytes(&tkey_, &v.num, sizeof v.num);
+  tkey_.append(v.str);
+  auto [it, fresh] = tvals_.try_emplace(tkey_, static_cast<uint32_t>(out_->tval_key.size()));
+  if (fresh) {
+    out_->tval_key.push_back(key);
+    out_->tval_value.push_back(v);
+  }
+  return it->second;
+}
+
+uint32_t EventEncoder::ActId(uint32_t name, uint32_t prop) {
+  const uint64_t k = (static_cast<uint64_t>(name) << 32) | prop;
+  auto [it, fresh] = acts_.try_emplace(k, static_cast<uint32_t>(out_->act_name.size()));
+  if (fresh) {
+    out_->act_name.push_back(name);
+    out_->act_prop.push_back(prop);
   }
   return it->second;
 }
@@ -55,6 +84,7 @@ void EventEncoder::Add(const Event& e) {
   out_->type.push_back(e.type);
   out_->name.push_back(n);
   out_->prop.push_back(p);
+  out_->act.push_back(ActId(n, p));
 }
 
 void EventEncoder::Append(const EncodedEvents& other) {
@@ -65,10 +95,40 @@ void EventEncoder::Append(const EncodedEvents& other) {
   out_->type.insert(out_->type.end(), other.type.begin(), other.type.end());
   for (uint32_t n : other.name) out_->name.push_back(names[n]);
   for (uint32_t p : other.prop) out_->prop.push_back(props[p]);
+  std::vector<uint32_t> acts(other.act_name.size());
+  for (size_t i = 0; i < acts.size(); ++i) {
+    acts[i] = ActId(names[other.act_name[i]], props[other.act_prop[i]]);
+  }
+  for (uint32_t a : other.act) out_->act.push_back(acts[a]);
 }
 
+namespace {
+
+// Runs fn(t, begin, end) over [0, n) split in `threads` parts, on threads.
+template <class Fn>
+void Parallel(size_t n, int threads, Fn&& fn) {
+  const size_t parts = n < 4096 ? 1 : static_cast<size_t>(std::max(1, threads));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < parts; ++t) pool.emplace_back(fn, t, n * t / parts, n * (t + 1) / parts);
+  fn(size_t{0}, size_t{0}, n / parts);
+  for (auto& th : pool) th.join();
+}
+
+// The leaves on fields of a condition tree.
+void FieldLeaves(const Condition& c, std::vector<const Condition*>* out) {
+  using Op = Condition::Op;
+  if (c.op == Op::kAll || c.op == Op::kAny || c.op == Op::kNot) {
+    for (const Condition& ch : c.children) FieldLeaves(ch, out);
+    return;
+  }
+  if (!c.on_property) out->push_back(&c);
+}
+
+}  // namespace
+
 void ReplayClassifier::Prepare(const EncodedEvents& log,
-                               const std::vector<PlaybookVersion>& versions, bool keep) {
+                               const std::vector<PlaybookVersion>& versions, bool keep,
+                               int threads) {
   if (!keep || log_ != &log || versions_.size() != versions.size()) {
     versions_.clear();
     versions_.resize(versions.size());
@@ -84,35 +144,162 @@ void ReplayClassifier::Prepare(const EncodedEvents& log,
     for (size_t n = 0; n < log.names.size(); ++n) t.rules[n] = p.FindEvent(log.names[n]);
     t.key_field.resize(log.keys.size());
     for (size_t k = 0; k < log.keys.size(); ++k) t.key_field[k] = p.FieldIndex(log.keys[k]);
-    if (t.classified && t.eng_props_only.size() == p.engagement.size() &&
-        t.disq_props_only.size() == p.disqualify.size()) {
+    if (t.classified && t.plans.size() == log.act_name.size() &&
+        t.tv_field.size() == log.tval_key.size() &&
+        t.leaf.size() == static_cast<size_t>(p.field_leaves)) {
       continue;
     }
-    t.classified = true;
-    t.eng_props_only.assign(p.engagement.size(), 0);
-    for (size_t i = 0; i < p.engagement.size(); ++i) {
-      const auto& w = p.engagement[i].when;
-      t.eng_props_only[i] = w && !w->UsesFields();
-    }
-    t.disq_props_only.assign(p.disqualify.size(), 0);
-    for (size_t i = 0; i < p.disqualify.size(); ++i) {
-      const auto& w = p.disqualify[i].when;
-      t.disq_props_only[i] = w && !w->UsesFields();
-    }
-    t.eng_class.assign(p.engagement.size(), {});
-    t.disq_class.assign(p.disqualify.size(), {});
+    Classify(log, &t, threads);
   }
+}
+
+void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int threads) {
+  const Playbook& p = *t->pb;
+  // Activities: the rules of each (name, property set).
+  const size_t nact = log.act_name.size();
+  t->plans.assign(nact, Plan{});
+  const size_t parts = nact < 4096 ? 1 : static_cast<size_t>(std::max(1, threads));
+  std::vector<std::vector<int32_t>> lists(parts);
+  std::vector<size_t> first(parts + 1, nact);
+  Parallel(nact, threads, [&](size_t part, size_t b, size_t e) {
+    first[part] = b;
+    std::vector<int32_t>& list = lists[part];
+    for (size_t a = b; a < e; ++a) {
+      Plan& plan = t->plans[a];
+      const Playbook::EventRules* ev = t->rules[log.act_name[a]];
+      if (ev == nullptr) continue;
+      const EvalContext ctx{nullptr, &log.props[log.act_prop[a]], nullptr, nullptr, nullptr};
+      plan.eng_begin = static_cast<uint32_t>(list.size());
+      for (int idx : ev->engagement) {
+        const auto& w = p.engagement[static_cast<size_t>(idx)].when;
+        if (w && w->UsesFields()) {
+          plan.eng_per_event = true;
+        } else if (!w || Evaluate(*w, ctx)) {
+          list.push_back(idx);
+        }
+      }
+      plan.eng_n = static_cast<uint32_t>(list.size()) - plan.eng_begin;
+      plan.dq_begin = static_cast<uint32_t>(list.size());
+      for (int idx : ev->disqualify) {
+        const auto& w = p.disqualify[static_cast<size_t>(idx)].when;
+        if (w && w->UsesFields()) {
+          plan.dq_per_event = true;
+        } else if (!w || Evaluate(*w, ctx)) {
+          list.push_back(idx);
+        }
+      }
+      plan.dq_n = static_cast<uint32_t>(list.size()) - plan.dq_begin;
+    }
+  });
+  t->plan_rules.clear();
+  for (size_t part = 0; part < parts; ++part) {
+    const uint32_t shift = static_cast<uint32_t>(t->plan_rules.size());
+    t->plan_rules.insert(t->plan_rules.end(), lists[part].begin(), lists[part].end());
+    const size_t e = part + 1 < parts ? first[part + 1] : nact;
+    for (size_t a = first[part]; a < e; ++a) {
+      t->plans[a].eng_begin += shift;
+      t->plans[a].dq_begin += shift;
+    }
+  }
+  // Trait values: their field and typed value.
+  const size_t ntv = log.tval_key.size();
+  t->tv_field.assign(ntv, -1);
+  t->tv_typed.assign(ntv, FieldValue{});
+  std::vector<std::vector<uint32_t>> by_field(p.fields.size());
+  for (size_t v = 0; v < ntv; ++v) {
+    const int32_t f = t->key_field[log.tval_key[v]];
+    t->tv_field[v] = f;
+    if (f >= 0) by_field[static_cast<size_t>(f)].push_back(static_cast<uint32_t>(v));
+  }
+  Parallel(ntv, threads, [&](size_t, size_t b, size_t e) {
+    for (size_t v = b; v < e; ++v) {
+      const int32_t f = t->tv_field[v];
+      if (f >= 0) {
+        t->tv_typed[v] = ReadAsField(log.tval_value[v], p.fields[static_cast<size_t>(f)].type);
+      }
+    }
+  });
+  // Fit and trait disqualify rules: a rule that reads one field is
+  // classified whole on every value of that field (and on a missing one);
+  // for one that reads several, each of its field leaves is.
+  std::vector<FieldValue> none(p.fields.size());
+  const EvalContext none_ctx{none.data(), nullptr, nullptr, nullptr, nullptr};
+  struct Job {
+    const Condition* c;
+    size_t field;
+    std::vector<uint8_t>* table;
+  };
+  std::vector<Job> jobs;
+  auto one_field = [](const Condition& when) {
+    std::vector<const Condition*> leaves;
+    FieldLeaves(when, &leaves);
+    if (leaves.empty() || when.UsesProperties()) return -1;
+    for (const Condition* l : leaves) {
+      if (l->field != leaves[0]->field) return -1;
+    }
+    return leaves[0]->field;
+  };
+  t->leaf.assign(static_cast<size_t>(p.field_leaves), {});
+  auto add_rule = [&](const Condition& when, int32_t* field, std::vector<uint8_t>* table) {
+    *field = one_field(when);
+    if (*field >= 0) {
+      table->assign(ntv + 1, 0);
+      jobs.push_back({&when, static_cast<size_t>(*field), table});
+      return;
+    }
+    std::vector<const Condition*> leaves;
+    FieldLeaves(when, &leaves);
+    for (const Condition* c : leaves) {
+      if (c->leaf < 0 || c->leaf >= p.field_leaves) continue;  // evaluated per change
+      auto& lt = t->leaf[static_cast<size_t>(c->leaf)];
+      if (!lt.empty()) continue;
+      lt.assign(ntv + 1, 0);
+      jobs.push_back({c, static_cast<size_t>(c->field), &lt});
+    }
+  };
+  t->fit_field.assign(p.fit.size(), -1);
+  t->fit_class.assign(p.fit.size(), {});
+  for (size_t i = 0; i < p.fit.size(); ++i)
+    add_rule(p.fit[i].when, &t->fit_field[i], &t->fit_class[i]);
+  t->dq_field.assign(p.disqualify.size(), -1);
+  t->dq_class.assign(p.disqualify.size(), {});
+  for (size_t i = 0; i < p.disqualify.size(); ++i) {
+    const DisqualifyRule& r = p.disqualify[i];
+    if (!r.event && r.when) add_rule(*r.when, &t->dq_field[i], &t->dq_class[i]);
+  }
+  for (const Job& j : jobs) {
+    const std::vector<uint32_t>& vals = by_field[j.field];
+    std::vector<uint8_t>& table = *j.table;
+    table[ntv] = Evaluate(*j.c, none_ctx) ? 1 : 0;
+    Parallel(vals.size(), threads, [&](size_t, size_t b, size_t e) {
+      std::vector<FieldValue> fields(p.fields.size());
+      const EvalContext ctx{fields.data(), nullptr, nullptr, nullptr, nullptr};
+      for (size_t k = b; k < e; ++k) {
+        fields[j.field] = t->tv_typed[vals[k]];
+        table[vals[k]] = Evaluate(*j.c, ctx) ? 1 : 0;
+      }
+    });
+  }
+  // What ComputeFitHeld gives on no traits (the start of every lead).
+  t->none_held.assign(p.fit.size(), 0);
+  t->none_fit = 0;
+  for (size_t i = 0; i < p.fit.size(); ++i) {
+    if (!Evaluate(p.fit[i].when, none_ctx)) continue;
+    t->none_fit += p.fit[i].points;
+    t->none_held[i] = 1;
+  }
+  t->classified = true;
 }
 
 // The encoded events of one lead as the Folder's source (fold_core.h).
 class EncodedSource {
  public:
-  EncodedSource(const EncodedEvents& log, size_t begin, size_t end, ReplayClassifier* c)
+  EncodedSource(const EncodedEvents& log, size_t begin, size_t end, const ReplayClassifier* c)
       : log_(log),
         ts_(log.ts.data() + begin),
         type_(log.type.data() + begin),
-        name_(log.name.data() + begin),
         prop_(log.prop.data() + begin),
+        act_(log.act.data() + begin),
         n_(end - begin),
         c_(c) {}
   size_t CountUpTo(Micros as_of) const {
@@ -126,22 +313,24 @@ class EncodedSource {
   EventType type(size_t i) const { return type_[i]; }
   const Props& props(size_t i) const { return log_.props[prop_[i]]; }
   void SetVersion(size_t v, const Playbook&) { v_ = &c_->versions_[v]; }
-  const Playbook::EventRules* Rules(size_t i) const { return v_->rules[name_[i]]; }
+  const Playbook::EventRules* Rules(size_t i) const { return v_->rules[log_.act_name[act_[i]]]; }
   void Score(EngagementState& eng, size_t i, const Playbook::EventRules* rules,
              const FieldValue* fields, MatchCache* cache) {
-    const uint32_t pid = prop_[i];
-    eng.AddWith(rules, ts_[i], [&](int idx, const Condition& when) {
-      const size_t r = static_cast<size_t>(idx);
-      if (!v_->eng_props_only[r]) {
-        return Evaluate(when, EvalContext{fields, &log_.props[pid], cache, nullptr, nullptr});
-      }
-      return Classified(&v_->eng_class[r], pid, when, cache);
+    const ReplayClassifier::Plan& plan = v_->plans[act_[i]];
+    if (!plan.eng_per_event) {
+      eng.AddMatched(v_->plan_rules.data() + plan.eng_begin, plan.eng_n, ts_[i]);
+      return;
+    }
+    const Props* props = &log_.props[prop_[i]];
+    eng.AddWith(rules, ts_[i], [&](int, const Condition& when) {
+      return Evaluate(when, EvalContext{fields, props, cache, nullptr, nullptr});
     });
   }
   bool DisqualifyWhen(size_t i, int idx, const Condition& when, const EvalContext& ctx) {
-    const size_t r = static_cast<size_t>(idx);
-    if (!v_->disq_props_only[r]) return Evaluate(when, ctx);
-    return Classified(&v_->disq_class[r], prop_[i], when, ctx.cache);
+    const ReplayClassifier::Plan& plan = v_->plans[act_[i]];
+    if (plan.dq_per_event) return Evaluate(when, ctx);
+    const int32_t* r = v_->plan_rules.data() + plan.dq_begin;
+    return std::find(r, r + plan.dq_n, idx) != r + plan.dq_n;
   }
   template <class Fn>
   void ForEachTrait(size_t i, Fn&& fn) {
@@ -152,33 +341,59 @@ class EncodedSource {
       fn(v_->key_field[keys[k]], props[k].first, props[k].second);
     }
   }
-
- private:
-  // The property-only `when` on property set `pid`, evaluated on first use.
-  bool Classified(std::vector<uint8_t>* table, uint32_t pid, const Condition& when,
-                  MatchCache* cache) {
-    if (table->empty()) table->assign(log_.props.size(), 0);
-    uint8_t& c = (*table)[pid];
-    if (c == 0) {
-      c = Evaluate(when, EvalContext{nullptr, &log_.props[pid], cache, nullptr, nullptr}) ? 2 : 1;
+  // The classified traits (fold_core.h, Folder's classified path): every
+  // identify's traits with their trait value id, the typed value of an id,
+  // and a field leaf's classified result on an id.
+  static constexpr bool kClassifiedTraits = true;
+  template <class Fn>
+  void ForEachTraitValue(size_t i, Fn&& fn) {
+    const uint32_t pid = prop_[i];
+    const Props& props = log_.props[pid];
+    const uint32_t* tvs = log_.prop_tvals.data() + log_.prop_key_begin[pid];
+    for (size_t k = 0; k < props.size(); ++k) {
+      fn(v_->tv_field[tvs[k]], tvs[k], props[k].first, props[k].second);
     }
-    return c == 2;
+  }
+  uint32_t MissingValue() const { return static_cast<uint32_t>(log_.tval_key.size()); }
+  const FieldValue& Typed(uint32_t tv) const { return v_->tv_typed[tv]; }
+  // Fit rule / trait disqualify rule i on the fields' value ids: its result
+  // (0/1), or -1 when it is not classified whole (several fields).
+  int FitHolds(size_t i, const uint32_t* field_tv) const {
+    const int32_t f = v_->fit_field[i];
+    return f < 0 ? -1 : v_->fit_class[i][field_tv[f]];
+  }
+  int DisqualifyHolds(size_t i, const uint32_t* field_tv) const {
+    const int32_t f = v_->dq_field[i];
+    return f < 0 ? -1 : v_->dq_class[i][field_tv[f]];
+  }
+  // ComputeFitHeld on no traits.
+  double NoTraitsFit(std::vector<uint8_t>* held) const {
+    held->assign(v_->none_held.begin(), v_->none_held.end());
+    return v_->none_fit;
+  }
+  // Field leaf c on value tv: its result (0/1), or -1 when not classified.
+  int Leaf(const Condition& c, uint32_t tv) const {
+    if (c.leaf < 0 || static_cast<size_t>(c.leaf) >= v_->leaf.size()) return -1;
+    const auto& table = v_->leaf[static_cast<size_t>(c.leaf)];
+    if (table.empty()) return -1;
+    return table[tv];
   }
 
+ private:
   const EncodedEvents& log_;
   const Micros* ts_;
   const EventType* type_;
-  const uint32_t* name_;
   const uint32_t* prop_;
+  const uint32_t* act_;
   size_t n_;
-  ReplayClassifier* c_;
-  ReplayClassifier::Version* v_ = nullptr;
+  const ReplayClassifier* c_;
+  const ReplayClassifier::Version* v_ = nullptr;
 };
 
 LeadState FoldEncoded(const std::string& lead_id, const EncodedEvents& log, size_t begin,
                       size_t end, const std::vector<const Action*>& actions,
                       const std::vector<PlaybookVersion>& versions, const FoldOptions& opts,
-                      ReplayClassifier* classifier) {
+                      const ReplayClassifier* classifier) {
   EncodedSource src(log, begin, end, classifier);
   fold_internal::Folder<EncodedSource> f(lead_id, versions, opts);
   return f.Run(src, actions);

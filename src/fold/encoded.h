@@ -27,11 +27,21 @@ struct EncodedEvents {
   std::vector<std::string> keys;   // key id -> a property (trait) name
   // Property set id -> the key ids of its entries: prop_keys[prop_key_begin[id] + k].
   std::vector<uint32_t> prop_key_begin, prop_keys;
+  // The trait value id of each entry, parallel to prop_keys: equal (key id,
+  // value) pairs share one id, so an identify's traits are typed and their
+  // conditions' field leaves classified once per distinct value.
+  std::vector<uint32_t> prop_tvals;
+  std::vector<uint32_t> tval_key;  // trait value id -> key id
+  std::vector<Value> tval_value;   // trait value id -> the value as given
+  // Activity ids: distinct (name id, property-set id) pairs; an activity's
+  // rules are classified once per activity id.
+  std::vector<uint32_t> act_name, act_prop;
   // By event: all leads' events, each lead's adjacent, in timeline order.
   std::vector<Micros> ts;
   std::vector<EventType> type;
   std::vector<uint32_t> name;  // name id
   std::vector<uint32_t> prop;  // property-set id
+  std::vector<uint32_t> act;   // activity id
   size_t size() const { return ts.size(); }
 };
 
@@ -47,32 +57,65 @@ class EventEncoder {
  private:
   uint32_t NameId(const std::string& name);
   uint32_t PropId(const Props& props);
+  uint32_t TvalId(uint32_t key, const Value& v);
+  uint32_t ActId(uint32_t name, uint32_t prop);
   EncodedEvents* out_;
-  std::unordered_map<std::string, uint32_t> names_, props_, keys_;
-  std::string key_;
+  std::unordered_map<std::string, uint32_t> names_, props_, keys_, tvals_;
+  std::unordered_map<uint64_t, uint32_t> acts_;
+  std::string key_, tkey_;
 };
 
-// One worker's classifications, per playbook version (not thread-safe: one
-// per worker). Computed on first use, kept across folds, and across replays
-// whose versions have the same rules (the capacity search's variants differ
-// only in their MQL minimums): Prepare(..., keep=true).
+// The classifications of one replay, per playbook version, computed before
+// the fold by Prepare (on `threads` threads) and only read while the
+// workers fold (so one is shared by all of them):
+//  - per name id: its rules (Playbook::FindEvent);
+//  - per activity id: the engagement and event-triggered disqualify rules
+//    whose `when` holds on its property set (Evaluate on that set), unless a
+//    rule's `when` also reads a field: then that activity is evaluated per
+//    event, as live;
+//  - per trait value id: its field and its typed value (ReadAsField), and per
+//    field leaf of a condition (Condition::leaf) its result on that value
+//    (Evaluate on that leaf), so fit and trait disqualify rules are combined
+//    from classified leaves (EvaluateTree) instead of re-evaluated.
+// Kept across replays whose versions have the same rules (the capacity
+// search's variants differ only in their MQL minimums): Prepare(..., keep=true).
 class ReplayClassifier {
  public:
-  void Prepare(const EncodedEvents& log, const std::vector<PlaybookVersion>& versions, bool keep);
+  void Prepare(const EncodedEvents& log, const std::vector<PlaybookVersion>& versions, bool keep,
+               int threads = 1);
 
  private:
   friend class EncodedSource;
+  struct Plan {
+    uint32_t eng_begin = 0, eng_n = 0;  // matching engagement rules: plan_rules[eng_begin, +n)
+    uint32_t dq_begin = 0, dq_n = 0;    // matching event-triggered disqualify rules
+    // A `when` of an engagement / disqualify rule of the activity reads a
+    // field: those rules are evaluated per event, as live.
+    bool eng_per_event = false, dq_per_event = false;
+  };
   struct Version {
     const Playbook* pb = nullptr;
     std::vector<const Playbook::EventRules*> rules;  // by name id
-    // By engagement / disqualify rule index: whether its `when` reads
-    // properties only (then classified per property set, below).
-    std::vector<uint8_t> eng_props_only, disq_props_only;
-    // By rule index, by property-set id: 0 not yet known, 1 false, 2 true.
-    std::vector<std::vector<uint8_t>> eng_class, disq_class;
-    std::vector<int32_t> key_field;  // by key id: Playbook::FieldIndex
-    bool classified = false;         // the members above are set
+    std::vector<int32_t> key_field;                  // by key id: Playbook::FieldIndex
+    std::vector<Plan> plans;                         // by activity id
+    std::vector<int32_t> plan_rules;
+    std::vector<int32_t> tv_field;     // by trait value id: its field, or -1
+    std::vector<FieldValue> tv_typed;  // by trait value id: typed as its field
+    // By Condition::leaf (a leaf on a field) of a rule that reads several
+    // fields: by trait value id of that field, its result (1 true); at index
+    // tv_field.size(), on a missing field.
+    std::vector<std::vector<uint8_t>> leaf;
+    // By fit rule and by (trait) disqualify rule: the one field its `when`
+    // reads, or -1 (several fields, or a property); then its result by
+    // trait value id of that field, as for leaves.
+    std::vector<int32_t> fit_field, dq_field;
+    std::vector<std::vector<uint8_t>> fit_class, dq_class;
+    // The fit rules that hold, and their sum, on a lead with no traits.
+    std::vector<uint8_t> none_held;
+    double none_fit = 0;
+    bool classified = false;  // plans, tv_* and leaf are set
   };
+  void Classify(const EncodedEvents& log, Version* t, int threads);
   const EncodedEvents* log_ = nullptr;
   std::vector<Version> versions_;
 };
@@ -82,6 +125,6 @@ class ReplayClassifier {
 LeadState FoldEncoded(const std::string& lead_id, const EncodedEvents& log, size_t begin,
                       size_t end, const std::vector<const Action*>& actions,
                       const std::vector<PlaybookVersion>& versions, const FoldOptions& opts,
-                      ReplayClassifier* classifier);
+                      const ReplayClassifier* classifier);
 
 }  // namespace leadgate

@@ -16,6 +16,19 @@
 //                                    Evaluate(when, ctx) for event-triggered rule `rule`
 //   void ForEachTrait(i, fn(int field, const std::string& key, const Value& v))
 //                                    an identify's traits in order, with p.FieldIndex(key)
+// and optionally (the backtest's classified traits, `kClassifiedTraits`):
+//   void ForEachTraitValue(i, fn(int field, uint32_t tv, const std::string& key, const Value& v))
+//                                    the same with each trait's value id `tv`
+//   uint32_t MissingValue()          the value id of a missing field
+//   const FieldValue& Typed(tv)      ReadAsField of value tv as its field
+//   int Leaf(const Condition& c, tv) field leaf c's result on value tv (0/1), -1: not known
+//   int FitHolds(i, field_tv), DisqualifyHolds(i, field_tv)
+//                                    fit / trait disqualify rule i on the fields' value
+//                                    ids (0/1), -1: not classified whole
+//   double NoTraitsFit(std::vector<uint8_t>* held)   ComputeFitHeld on no traits
+// With those, a lead folded under one playbook version types each trait by
+// its value id and combines fit and trait disqualify conditions from their
+// classified leaves (EvaluateTree); the result is the same LeadState.
 #pragma once
 
 #include <algorithm>
@@ -35,6 +48,7 @@ constexpr size_t kLookahead = 4;  // events ahead whose property text is prefetc
 struct FoldBuffers {
   std::vector<MatchCache::Entry> field_memo;
   std::vector<uint8_t> fit_held, trait_before;
+  std::vector<uint32_t> field_tv;
   EngagementState eng;
 };
 // The calling thread's spare buffers (cleared), or new ones; and back.
@@ -43,6 +57,8 @@ void GiveBuffers(std::unique_ptr<FoldBuffers> b);
 
 template <class Src>
 class Folder {
+  static constexpr bool kClassified = requires { Src::kClassifiedTraits; };
+
  public:
   Folder(const std::string& id, const std::vector<PlaybookVersion>& versions,
          const FoldOptions& opts)
@@ -52,7 +68,8 @@ class Folder {
         field_memo_(buf_->field_memo),
         fit_held_(buf_->fit_held),
         eng_(buf_->eng),
-        trait_before_(buf_->trait_before) {
+        trait_before_(buf_->trait_before),
+        field_tv_(buf_->field_tv) {
     s_.id = id;
   }
   ~Folder() { GiveBuffers(std::move(buf_)); }
@@ -81,6 +98,7 @@ class Folder {
     size_t nver = 1;
     while (nver < versions_.size() && versions_[nver].applied_at <= opts_.as_of) ++nver;
     keep_traits_ = !opts_.lean || nver > 1;
+    if constexpr (kClassified) classified_ = nver == 1;
     // Points in timeline order: merge of apply points (versions_[1, nver)),
     // events and actions; at one timestamp, apply points, then events, then
     // actions (each kind in its own order).
@@ -109,6 +127,15 @@ class Folder {
         ++iv;
         if (s_.exists) Automatic(ts, /*activity=*/false);
       } else if (order == 1) {
+        if (iv >= nver && ia >= nact) {
+          // Only events are left, all under the version in force (a later
+          // version's apply point is after as_of, so after every one of them).
+          for (; ie < nev; ++ie) {
+            if (ie + kLookahead < nev) src.PrefetchAhead(ie + kLookahead);
+            OnEvent(ie);
+          }
+          break;
+        }
         if (ie + kLookahead < nev) src.PrefetchAhead(ie + kLookahead);
         OnEvent(ie++);
       } else {
@@ -136,8 +163,70 @@ class Folder {
       if (it != s_.traits.end()) s_.fields[i] = ReadAsField(it->second, p.fields[i].type);
     }
     field_memo_.assign(static_cast<size_t>(p.memo_groups), MatchCache::Entry{});
+    if constexpr (kClassified) {
+      if (classified_) {
+        // Only at the start (one version in force): no traits yet.
+        field_tv_.assign(p.fields.size(), src_->MissingValue());
+        fit_ = src_->NoTraitsFit(&fit_held_);
+        traits_changed_ = true;
+        return;
+      }
+    }
     fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
     traits_changed_ = true;
+  }
+
+  // Classified traits (kClassified): field leaf c on the current fields.
+  bool FieldLeaf(const Condition& c) {
+    if constexpr (kClassified) {
+      if (!c.on_property) {
+        const int r = src_->Leaf(c, field_tv_[static_cast<size_t>(c.field)]);
+        if (r >= 0) return r != 0;
+      }
+    }
+    return Evaluate(c, FieldContext());
+  }
+  bool FieldCondition(const Condition& c) {
+    return EvaluateTree(c, [this](const Condition& l) { return FieldLeaf(l); });
+  }
+  // ComputeFitHeld from the classification: the same rules, in order.
+  double ClassifiedFit() {
+    const Playbook& p = pb();
+    fit_held_.assign(p.fit.size(), 0);
+    double fit = 0;
+    for (size_t i = 0; i < p.fit.size(); ++i) {
+      int r = -1;
+      if constexpr (kClassified) r = src_->FitHolds(i, field_tv_.data());
+      if (r < 0) r = FieldCondition(p.fit[i].when) ? 1 : 0;
+      if (r == 0) continue;
+      fit += p.fit[i].points;
+      fit_held_[i] = 1;
+    }
+    return fit;
+  }
+  // A trait disqualify rule's `when` now (classified traits).
+  bool TraitRule(size_t i, const Condition& when) {
+    int r = -1;
+    if constexpr (kClassified) r = src_->DisqualifyHolds(i, field_tv_.data());
+    return r < 0 ? FieldCondition(when) : r != 0;
+  }
+  // SetField for trait value tv (kClassified): the same typed value and
+  // memo clearing, the typed value read from the classification.
+  bool SetFieldValue(int f, uint32_t tv) {
+    const size_t fi = static_cast<size_t>(f);
+    if (field_tv_[fi] == tv) return false;
+    field_tv_[fi] = tv;
+    if constexpr (kClassified) {
+      const FieldValue& nv = src_->Typed(tv);
+      FieldValue& cur = s_.fields[fi];
+      if (nv.state == cur.state && nv.value == cur.value) return false;
+      cur = nv;
+    }
+    const Playbook& p = pb();
+    for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
+      if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
+    }
+    return true;
   }
 
   // Types trait value `v` (null: removed) as field f. Returns whether the
@@ -291,7 +380,7 @@ class Folder {
       for (size_t i = 0; i < p.disqualify.size(); ++i) {
         const DisqualifyRule& r = p.disqualify[i];
         if (r.event) continue;
-        bool now = Evaluate(*r.when, tctx);
+        bool now = classified_ ? TraitRule(i, *r.when) : Evaluate(*r.when, tctx);
         if (now && trait_before_[i] == 0) Disqualify(ts, r);
         trait_before_[i] = now ? 1 : 0;
       }
@@ -347,6 +436,27 @@ class Folder {
       case EventType::kIdentify: {
         const Playbook& p = pb();
         bool changed = false;
+        if constexpr (kClassified) {
+          if (classified_) {
+            src_->ForEachTraitValue(i,
+                                    [&](int f, uint32_t tv, const std::string& k, const Value& v) {
+                                      if (keep_traits_) {
+                                        if (v.is_null()) {
+                                          s_.traits.erase(k);
+                                        } else {
+                                          s_.traits.insert_or_assign(k, v);
+                                        }
+                                      }
+                                      if (f >= 0) changed |= SetFieldValue(f, tv);
+                                    });
+            if (changed) {
+              fit_ = ClassifiedFit();
+              traits_changed_ = true;
+            }
+            Automatic(ts, false);
+            break;
+          }
+        }
         src_->ForEachTrait(i, [&](int f, const std::string& k, const Value& v) {
           if (keep_traits_) {
             if (v.is_null()) {
@@ -539,6 +649,10 @@ class Folder {
   // Trait-triggered disqualify conditions at the previous point, by rule index
   // of the current version; rules of other versions by id.
   std::vector<uint8_t>& trait_before_;
+  // Classified traits (kClassified, one version in force): per field, the
+  // value id of its current value.
+  bool classified_ = false;
+  std::vector<uint32_t>& field_tv_;
   std::map<std::string, bool> trait_retired_;
   std::optional<Micros> nurture_at_;
   bool mql_routing_ = false;       // the version in force at the last MQL entry routes

@@ -41,6 +41,12 @@ class EngagementState {
   // from its classification of the event's property set.
   template <class When>
   void AddWith(const Playbook::EventRules* ev, Micros ts, When&& when);
+  // The same when the rules whose `when` holds are known: rules[0, n), a
+  // subsequence of ev->engagement (the backtest's classified activities).
+  void AddMatched(const int32_t* rules, size_t n, Micros ts) {
+    ++activities_;
+    for (size_t k = 0; k < n; ++k) Count(rules[k], ts);
+  }
   // Raw (uncapped) engagement at time t >= the last activity.
   double RawAt(Micros t) const;
   // Capped engagement at t.
@@ -63,6 +69,8 @@ class EngagementState {
   // rule and the total often decay over the same interval, and the MQL check
   // after an activity that matched nothing over that interval again.
   double Decay(Micros dt) const;
+  // Rule idx's `when` holds on an activity at ts: its limit, then its sums.
+  void Count(int idx, Micros ts);
   const Playbook* pb_;
   mutable Micros decay_dt_ = 0;  // 0: nothing remembered
   mutable double decay_factor_ = 1;
@@ -83,6 +91,34 @@ double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<ui
 void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
               std::vector<ExplanationLine>* out);
 
+inline void EngagementState::Count(int idx, Micros ts) {
+  const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
+  RuleAcc& acc = rules_[static_cast<size_t>(idx)];
+  if (r.limit_count >= 0) {
+    if (r.limit_per > 0) {
+      while (acc.head < acc.window.size() && acc.window[acc.head] <= ts - r.limit_per) {
+        ++acc.head;
+      }
+      if (static_cast<int64_t>(acc.window.size() - acc.head) >= r.limit_count) return;
+      if (acc.head == acc.window.size()) {
+        acc.window.clear();
+        acc.head = 0;
+      } else if (acc.head >= 64 && acc.head * 2 >= acc.window.size()) {
+        acc.window.erase(acc.window.begin(), acc.window.begin() + static_cast<ptrdiff_t>(acc.head));
+        acc.head = 0;
+      }
+      acc.window.push_back(ts);
+    } else if (acc.count >= r.limit_count) {
+      return;
+    }
+  }
+  ++acc.count;
+  acc.sum = acc.sum * Decay(ts - acc.ref) + r.points;
+  acc.ref = ts;
+  total_ = total_ * Decay(ts - total_ref_) + r.points;
+  total_ref_ = ts;
+}
+
 template <class When>
 void EngagementState::AddWith(const Playbook::EventRules* ev, Micros ts, When&& when) {
   ++activities_;
@@ -90,31 +126,7 @@ void EngagementState::AddWith(const Playbook::EventRules* ev, Micros ts, When&& 
   for (int idx : ev->engagement) {
     const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
     if (r.when && !when(idx, *r.when)) continue;
-    RuleAcc& acc = rules_[static_cast<size_t>(idx)];
-    if (r.limit_count >= 0) {
-      if (r.limit_per > 0) {
-        while (acc.head < acc.window.size() && acc.window[acc.head] <= ts - r.limit_per) {
-          ++acc.head;
-        }
-        if (static_cast<int64_t>(acc.window.size() - acc.head) >= r.limit_count) continue;
-        if (acc.head == acc.window.size()) {
-          acc.window.clear();
-          acc.head = 0;
-        } else if (acc.head >= 64 && acc.head * 2 >= acc.window.size()) {
-          acc.window.erase(acc.window.begin(),
-                           acc.window.begin() + static_cast<ptrdiff_t>(acc.head));
-          acc.head = 0;
-        }
-        acc.window.push_back(ts);
-      } else if (acc.count >= r.limit_count) {
-        continue;
-      }
-    }
-    ++acc.count;
-    acc.sum = acc.sum * Decay(ts - acc.ref) + r.points;
-    acc.ref = ts;
-    total_ = total_ * Decay(ts - total_ref_) + r.points;
-    total_ref_ = ts;
+    Count(idx, ts);
   }
 }
 

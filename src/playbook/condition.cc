@@ -350,32 +350,17 @@ bool MatchMiss(const Condition& c, const std::string& text, MatchCache::Entry* e
 }
 
 bool Evaluate(const Condition& c, const EvalContext& ctx) {
-  using Op = Condition::Op;
-  switch (c.op) {
-    case Op::kAll:
-      for (const auto& ch : c.children) {
-        if (!Evaluate(ch, ctx)) return false;
-      }
-      return true;
-    case Op::kAny:
-      for (const auto& ch : c.children) {
-        if (Evaluate(ch, ctx)) return true;
-      }
-      return false;
-    case Op::kNot:
-      return !Evaluate(c.children[0], ctx);
-    default:
-      break;
-  }
-  const Value* v;
-  if (c.on_property) {
-    v = Property(c, ctx);
-  } else {
-    const FieldValue& fv = ctx.fields[c.field];
-    if (fv.state == FieldValue::State::kBad) return false;
-    v = fv.state == FieldValue::State::kMissing ? nullptr : &fv.value;
-  }
-  return EvalLeaf(c, v, ctx);  // the only call: inlined
+  return EvaluateTree(c, [&](const Condition& l) {
+    const Value* v;
+    if (l.on_property) {
+      v = Property(l, ctx);
+    } else {
+      const FieldValue& fv = ctx.fields[l.field];
+      if (fv.state == FieldValue::State::kBad) return false;
+      v = fv.state == FieldValue::State::kMissing ? nullptr : &fv.value;
+    }
+    return EvalLeaf(l, v, ctx);  // the only call: inlined
+  });
 }
 
 }  // namespace leadgate

@@ -201,6 +201,7 @@ class Loader {
                              "number, bool or time)");
       }
       field = &pb_->fields[static_cast<size_t>(c.field)];
+      c.leaf = pb_->field_leaves++;
     } else if (n["property"]) {
       if (!allow_property) {
         Fail(n["property"],

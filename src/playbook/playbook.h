@@ -75,6 +75,10 @@ struct Condition {
   int memo_group = -1;
   uint64_t memo_bit = 0;
   int prop_slot = -1;  // on_property: index into Playbook::property_names
+  // A leaf on a field: its index among the playbook's field leaves
+  // (Playbook::field_leaves), set by the loader; -1 otherwise. The backtest
+  // classifies such leaves once per distinct value (src/fold/encoded.h).
+  int leaf = -1;
   std::vector<Condition> children;
 
   bool UsesProperties() const;
@@ -140,6 +144,31 @@ struct EvalContext {
 };
 
 bool Evaluate(const Condition& c, const EvalContext& ctx);
+
+// Evaluate's combinators over leaves answered by `leaf(const Condition&)`:
+// all (every child, in order, stopping at the first false), any (stopping at
+// the first true), not. Evaluate is this with the leaf read from its context;
+// the backtest answers field leaves from its classification.
+template <class Leaf>
+bool EvaluateTree(const Condition& c, Leaf&& leaf) {
+  using Op = Condition::Op;
+  switch (c.op) {
+    case Op::kAll:
+      for (const auto& ch : c.children) {
+        if (!EvaluateTree(ch, leaf)) return false;
+      }
+      return true;
+    case Op::kAny:
+      for (const auto& ch : c.children) {
+        if (EvaluateTree(ch, leaf)) return true;
+      }
+      return false;
+    case Op::kNot:
+      return !EvaluateTree(c.children[0], leaf);
+    default:
+      return leaf(c);
+  }
+}
 
 // The result of pattern c on text `text` when the cache entry lacks it
 // (runs the regex and records the bit).
@@ -264,6 +293,7 @@ struct Playbook {
   // split every 64 patterns; per group, its field index or -1 (a property).
   int memo_groups = 0;
   std::vector<int> memo_group_field;
+  int field_leaves = 0;                     // conditions' leaves on fields (Condition::leaf)
   std::vector<std::string> property_names;  // by Condition::prop_slot
   std::string source;                       // the YAML text
 
