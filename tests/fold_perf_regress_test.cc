@@ -231,6 +231,8 @@ TEST(FoldPerfRegress, LeanFoldEqualsTheFullFoldButTraitsAndWarnings) {
       with_traits += !a.traits.empty();
       with_warnings += !a.warnings.empty();
       EXPECT_TRUE(b.warnings.empty()) << id;
+      EXPECT_TRUE(b.fields.empty()) << id;
+      a.fields.clear();
       if (versions.size() == 1) {
         EXPECT_TRUE(b.traits.empty()) << id;
         a.traits.clear();

@@ -1,7 +1,11 @@
 #include "fold/encoded.h"
 
+#include <re2/re2.h>
+#include <re2/set.h>
+
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "fold/fold_core.h"
@@ -124,6 +128,23 @@ void FieldLeaves(const Condition& c, std::vector<const Condition*>* out) {
   if (!c.on_property) out->push_back(&c);
 }
 
+// Whether these patterns were compiled with the same options (one RE2::Set).
+bool SameOptions(const std::vector<const Condition*>& regex) {
+  const RE2::Options& a = regex[0]->re->options();
+  for (const Condition* c : regex) {
+    const RE2::Options& b = c->re->options();
+    if (a.encoding() != b.encoding() || a.posix_syntax() != b.posix_syntax() ||
+        a.longest_match() != b.longest_match() || a.literal() != b.literal() ||
+        a.never_nl() != b.never_nl() || a.dot_nl() != b.dot_nl() ||
+        a.never_capture() != b.never_capture() || a.case_sensitive() != b.case_sensitive() ||
+        a.perl_classes() != b.perl_classes() || a.word_boundary() != b.word_boundary() ||
+        a.one_line() != b.one_line() || a.max_mem() != b.max_mem()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void ReplayClassifier::Prepare(const EncodedEvents& log,
@@ -204,7 +225,7 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
   // Trait values: their field and typed value.
   const size_t ntv = log.tval_key.size();
   t->tv_field.assign(ntv, -1);
-  t->tv_typed.assign(ntv, FieldValue{});
+  t->tv_typed.assign(ntv + 1, FieldValue{});  // [ntv]: a missing field
   std::vector<std::vector<uint32_t>> by_field(p.fields.size());
   for (size_t v = 0; v < ntv; ++v) {
     const int32_t f = t->key_field[log.tval_key[v]];
@@ -219,66 +240,119 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
       }
     }
   });
-  // Fit and trait disqualify rules: a rule that reads one field is
-  // classified whole on every value of that field (and on a missing one);
-  // for one that reads several, each of its field leaves is.
+  // Fit and trait disqualify rules: each field leaf is classified on every
+  // value of its field (and on a missing one); the `matches` leaves of one
+  // field with one RE2::Set pass per value, the same answers as one
+  // PartialMatch each. A rule that reads one field is then classified
+  // whole, from its leaves; one that reads several is combined per change.
   std::vector<FieldValue> none(p.fields.size());
   const EvalContext none_ctx{none.data(), nullptr, nullptr, nullptr, nullptr};
-  struct Job {
-    const Condition* c;
-    size_t field;
-    std::vector<uint8_t>* table;
-  };
-  std::vector<Job> jobs;
-  auto one_field = [](const Condition& when) {
-    std::vector<const Condition*> leaves;
-    FieldLeaves(when, &leaves);
-    if (leaves.empty() || when.UsesProperties()) return -1;
-    for (const Condition* l : leaves) {
-      if (l->field != leaves[0]->field) return -1;
-    }
-    return leaves[0]->field;
-  };
   t->leaf.assign(static_cast<size_t>(p.field_leaves), {});
-  auto add_rule = [&](const Condition& when, int32_t* field, std::vector<uint8_t>* table) {
-    *field = one_field(when);
-    if (*field >= 0) {
-      table->assign(ntv + 1, 0);
-      jobs.push_back({&when, static_cast<size_t>(*field), table});
-      return;
-    }
+  std::vector<std::vector<const Condition*>> leaves_by_field(p.fields.size());
+  auto collect = [&](const Condition& when) {
     std::vector<const Condition*> leaves;
     FieldLeaves(when, &leaves);
     for (const Condition* c : leaves) {
       if (c->leaf < 0 || c->leaf >= p.field_leaves) continue;  // evaluated per change
-      auto& lt = t->leaf[static_cast<size_t>(c->leaf)];
-      if (!lt.empty()) continue;
-      lt.assign(ntv + 1, 0);
-      jobs.push_back({c, static_cast<size_t>(c->field), &lt});
+      auto& table = t->leaf[static_cast<size_t>(c->leaf)];
+      if (!table.empty()) continue;
+      table.assign(ntv + 1, 0);
+      table[ntv] = Evaluate(*c, none_ctx) ? 1 : 0;
+      leaves_by_field[static_cast<size_t>(c->field)].push_back(c);
     }
+  };
+  for (const FitRule& r : p.fit) collect(r.when);
+  for (const DisqualifyRule& r : p.disqualify) {
+    if (!r.event && r.when) collect(*r.when);
+  }
+  for (size_t f = 0; f < p.fields.size(); ++f) {
+    const auto& leaves = leaves_by_field[f];
+    if (leaves.empty()) continue;
+    std::vector<const Condition*> regex, other;
+    for (const Condition* c : leaves) {
+      (c->op == Condition::Op::kMatches && c->re ? regex : other).push_back(c);
+    }
+    std::unique_ptr<RE2::Set> set;
+    if (regex.size() >= 2 && SameOptions(regex)) {
+      set = std::make_unique<RE2::Set>(regex[0]->re->options(), RE2::UNANCHORED);
+      for (const Condition* c : regex) {
+        if (set->Add(c->re->pattern(), nullptr) < 0) {
+          set.reset();
+          break;
+        }
+      }
+      if (set && !set->Compile()) set.reset();
+    }
+    if (!set) {
+      other.insert(other.end(), regex.begin(), regex.end());
+      regex.clear();
+    }
+    const std::vector<uint32_t>& vals = by_field[f];
+    Parallel(vals.size(), threads, [&](size_t, size_t b, size_t e) {
+      std::vector<FieldValue> fields(p.fields.size());
+      const EvalContext ctx{fields.data(), nullptr, nullptr, nullptr, nullptr};
+      std::vector<int> hits;
+      for (size_t k = b; k < e; ++k) {
+        const uint32_t tv = vals[k];
+        fields[f] = t->tv_typed[tv];
+        for (const Condition* c : other) {
+          t->leaf[static_cast<size_t>(c->leaf)][tv] = Evaluate(*c, ctx) ? 1 : 0;
+        }
+        if (regex.empty()) continue;
+        const std::string* text = MatchText(fields[f]);
+        bool done = false;
+        if (text != nullptr) {
+          hits.clear();
+          RE2::Set::ErrorInfo err{RE2::Set::kNoError};
+          const bool any = set->Match(*text, &hits, &err);
+          if (any || err.kind == RE2::Set::kNoError) {
+            for (int h : hits)
+              t->leaf[static_cast<size_t>(regex[static_cast<size_t>(h)]->leaf)][tv] = 1;
+            done = true;
+          }
+        }
+        if (!done) {
+          for (const Condition* c : regex) {
+            t->leaf[static_cast<size_t>(c->leaf)][tv] = Evaluate(*c, ctx) ? 1 : 0;
+          }
+        }
+      }
+    });
+  }
+  // Whole rules on one field, from the leaf tables.
+  auto one_field = [&](const Condition& when) {
+    std::vector<const Condition*> leaves;
+    FieldLeaves(when, &leaves);
+    if (leaves.empty() || when.UsesProperties()) return -1;
+    for (const Condition* l : leaves) {
+      if (l->field != leaves[0]->field || l->leaf < 0 || l->leaf >= p.field_leaves) return -1;
+    }
+    return leaves[0]->field;
+  };
+  auto whole = [&](const Condition& when, int32_t* field, std::vector<uint8_t>* table) {
+    *field = one_field(when);
+    if (*field < 0) return;
+    table->assign(ntv + 1, 0);
+    auto classify = [&](uint32_t tv) {
+      (*table)[tv] = EvaluateTree(when,
+                                  [&](const Condition& l) {
+                                    return t->leaf[static_cast<size_t>(l.leaf)][tv] != 0;
+                                  })
+                         ? 1
+                         : 0;
+    };
+    for (uint32_t tv : by_field[static_cast<size_t>(*field)]) classify(tv);
+    classify(static_cast<uint32_t>(ntv));
   };
   t->fit_field.assign(p.fit.size(), -1);
   t->fit_class.assign(p.fit.size(), {});
   for (size_t i = 0; i < p.fit.size(); ++i)
-    add_rule(p.fit[i].when, &t->fit_field[i], &t->fit_class[i]);
+    whole(p.fit[i].when, &t->fit_field[i], &t->fit_class[i]);
   t->dq_field.assign(p.disqualify.size(), -1);
   t->dq_class.assign(p.disqualify.size(), {});
   for (size_t i = 0; i < p.disqualify.size(); ++i) {
     const DisqualifyRule& r = p.disqualify[i];
-    if (!r.event && r.when) add_rule(*r.when, &t->dq_field[i], &t->dq_class[i]);
-  }
-  for (const Job& j : jobs) {
-    const std::vector<uint32_t>& vals = by_field[j.field];
-    std::vector<uint8_t>& table = *j.table;
-    table[ntv] = Evaluate(*j.c, none_ctx) ? 1 : 0;
-    Parallel(vals.size(), threads, [&](size_t, size_t b, size_t e) {
-      std::vector<FieldValue> fields(p.fields.size());
-      const EvalContext ctx{fields.data(), nullptr, nullptr, nullptr, nullptr};
-      for (size_t k = b; k < e; ++k) {
-        fields[j.field] = t->tv_typed[vals[k]];
-        table[vals[k]] = Evaluate(*j.c, ctx) ? 1 : 0;
-      }
-    });
+    if (!r.event && r.when) whole(*r.when, &t->dq_field[i], &t->dq_class[i]);
   }
   // What ComputeFitHeld gives on no traits (the start of every lead).
   t->none_held.assign(p.fit.size(), 0);
@@ -355,6 +429,10 @@ class EncodedSource {
     }
   }
   uint32_t MissingValue() const { return static_cast<uint32_t>(log_.tval_key.size()); }
+  bool NeedsFields(size_t i) const {
+    const ReplayClassifier::Plan& plan = v_->plans[act_[i]];
+    return plan.eng_per_event || plan.dq_per_event;
+  }
   const FieldValue& Typed(uint32_t tv) const { return v_->tv_typed[tv]; }
   // Fit rule / trait disqualify rule i on the fields' value ids: its result
   // (0/1), or -1 when it is not classified whole (several fields).

@@ -82,9 +82,9 @@ struct FoldOptions {
   // `versions`); owned by the caller, used by one thread.
   std::vector<MatchCache>* caches = nullptr;
   // The backtest's lean output: `traits` (when a single playbook version is
-  // in force; with more, a version switch retypes the fields from it) and
-  // `warnings` are left empty, and so is `event_counts` (the model's, not the
-  // backtest's). Every other member of the LeadState is the same as without
+  // in force; with more, a version switch retypes the fields from it),
+  // `fields` and `warnings` are left empty, and so is `event_counts` (the
+  // model's, not the backtest's). Every other member of the LeadState is the same as without
   // (FoldPerfRegress.LeanFoldEqualsTheFullFoldButTraitsAndWarnings).
   bool lean = false;
 };

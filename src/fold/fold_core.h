@@ -26,6 +26,8 @@
 //                                    fit / trait disqualify rule i on the fields' value
 //                                    ids (0/1), -1: not classified whole
 //   double NoTraitsFit(std::vector<uint8_t>* held)   ComputeFitHeld on no traits
+//   bool NeedsFields(i)              activity i's rules read the typed fields
+// (then s_.fields is written only when read: SyncFields).
 // With those, a lead folded under one playbook version types each trait by
 // its value id and combines fit and trait disqualify conditions from their
 // classified leaves (EvaluateTree); the result is the same LeadState.
@@ -48,7 +50,10 @@ constexpr size_t kLookahead = 4;  // events ahead whose property text is prefetc
 struct FoldBuffers {
   std::vector<MatchCache::Entry> field_memo;
   std::vector<uint8_t> fit_held, trait_before;
-  std::vector<uint32_t> field_tv;
+  std::vector<uint32_t> field_tv, synced_tv;
+  // The typed fields of a lean fold (which returns none): kept with their
+  // strings' capacity, so typing a trait allocates nothing.
+  std::vector<FieldValue> fields;
   EngagementState eng;
 };
 // The calling thread's spare buffers (cleared), or new ones; and back.
@@ -69,8 +74,10 @@ class Folder {
         fit_held_(buf_->fit_held),
         eng_(buf_->eng),
         trait_before_(buf_->trait_before),
-        field_tv_(buf_->field_tv) {
+        field_tv_(buf_->field_tv),
+        synced_tv_(buf_->synced_tv) {
     s_.id = id;
+    if (opts_.lean) s_.fields = std::move(buf_->fields);
   }
   ~Folder() { GiveBuffers(std::move(buf_)); }
   Folder(const Folder&) = delete;
@@ -143,6 +150,10 @@ class Folder {
       }
     }
     Finish();
+    if (opts_.lean) {
+      buf_->fields = std::move(s_.fields);
+      s_.fields.clear();
+    }
     return std::move(s_);
   }
 
@@ -151,26 +162,32 @@ class Folder {
   int64_t version() const { return versions_[version_idx_].version; }
 
   EvalContext FieldContext() {
+    SyncFields();
     return EvalContext{s_.fields.data(), nullptr, cache_, nullptr, field_memo_.data()};
   }
 
   // Retypes every declared field from the traits (on a version switch).
   void RetypeFields() {
     const Playbook& p = pb();
-    s_.fields.assign(p.fields.size(), FieldValue{});
-    for (size_t i = 0; i < p.fields.size(); ++i) {
-      auto it = s_.traits.find(p.fields[i].name);
-      if (it != s_.traits.end()) s_.fields[i] = ReadAsField(it->second, p.fields[i].type);
-    }
     field_memo_.assign(static_cast<size_t>(p.memo_groups), MatchCache::Entry{});
     if constexpr (kClassified) {
       if (classified_) {
-        // Only at the start (one version in force): no traits yet.
+        // Only at the start (one version in force): no traits yet. s_.fields
+        // is written by the first SyncFields (its slots may hold a previous
+        // lean fold's values: synced_tv_ says none is known).
+        s_.fields.resize(p.fields.size());
         field_tv_.assign(p.fields.size(), src_->MissingValue());
+        synced_tv_.assign(p.fields.size(), kUnsynced);
+        fields_dirty_ = true;
         fit_ = src_->NoTraitsFit(&fit_held_);
         traits_changed_ = true;
         return;
       }
+    }
+    s_.fields.assign(p.fields.size(), FieldValue{});
+    for (size_t i = 0; i < p.fields.size(); ++i) {
+      auto it = s_.traits.find(p.fields[i].name);
+      if (it != s_.traits.end()) s_.fields[i] = ReadAsField(it->second, p.fields[i].type);
     }
     fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
     traits_changed_ = true;
@@ -185,6 +202,18 @@ class Folder {
       }
     }
     return Evaluate(c, FieldContext());
+  }
+  // Classified traits: s_.fields made to hold the typed values of field_tv_.
+  void SyncFields() {
+    if constexpr (kClassified) {
+      if (!fields_dirty_) return;
+      fields_dirty_ = false;
+      for (size_t f = 0; f < field_tv_.size(); ++f) {
+        if (synced_tv_[f] == field_tv_[f]) continue;
+        synced_tv_[f] = field_tv_[f];
+        s_.fields[f] = src_->Typed(field_tv_[f]);
+      }
+    }
   }
   bool FieldCondition(const Condition& c) {
     return EvaluateTree(c, [this](const Condition& l) { return FieldLeaf(l); });
@@ -211,16 +240,18 @@ class Folder {
     return r < 0 ? FieldCondition(when) : r != 0;
   }
   // SetField for trait value tv (kClassified): the same typed value and
-  // memo clearing, the typed value read from the classification.
+  // memo clearing, the typed value read from the classification. s_.fields
+  // follows field_tv_ when read (SyncFields): most activities read no field.
   bool SetFieldValue(int f, uint32_t tv) {
     const size_t fi = static_cast<size_t>(f);
-    if (field_tv_[fi] == tv) return false;
-    field_tv_[fi] = tv;
+    const uint32_t old = field_tv_[fi];
+    if (old == tv) return false;
     if constexpr (kClassified) {
       const FieldValue& nv = src_->Typed(tv);
-      FieldValue& cur = s_.fields[fi];
+      const FieldValue& cur = src_->Typed(old);
+      field_tv_[fi] = tv;
       if (nv.state == cur.state && nv.value == cur.value) return false;
-      cur = nv;
+      fields_dirty_ = true;
     }
     const Playbook& p = pb();
     for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
@@ -477,6 +508,9 @@ class Folder {
       case EventType::kTrack:
       case EventType::kPage: {
         s_.last_activity_at = ts;
+        if constexpr (kClassified) {
+          if (fields_dirty_ && src_->NeedsFields(i)) SyncFields();
+        }
         const Playbook::EventRules* rules = src_->Rules(i);
         src_->Score(eng_, i, rules, s_.fields.data(), cache_);
         Automatic(ts, true, i, rules);
@@ -604,6 +638,7 @@ class Folder {
   }
 
   void Finish() {
+    if (!opts_.lean) SyncFields();  // a lean state has no fields
     if (!s_.exists) return;
     const Playbook& p = pb();
     Micros t = opts_.as_of == INT64_MAX ? s_.last_at : opts_.as_of;
@@ -653,6 +688,9 @@ class Folder {
   // value id of its current value.
   bool classified_ = false;
   std::vector<uint32_t>& field_tv_;
+  std::vector<uint32_t>& synced_tv_;                 // the value ids s_.fields holds
+  static constexpr uint32_t kUnsynced = UINT32_MAX;  // a slot of s_.fields not yet written
+  bool fields_dirty_ = false;                        // field_tv_ changed since the last SyncFields
   std::map<std::string, bool> trait_retired_;
   std::optional<Micros> nurture_at_;
   bool mql_routing_ = false;       // the version in force at the last MQL entry routes

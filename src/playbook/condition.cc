@@ -342,6 +342,13 @@ const Value* Property(const Condition& c, const EvalContext& ctx) {
 
 }  // namespace
 
+const std::string* MatchText(const FieldValue& fv) {
+  if (fv.state != FieldValue::State::kOk) return nullptr;
+  const Value& v = fv.value;
+  if (!Present(v) || v.kind != Value::Kind::kString) return nullptr;
+  return &v.str;
+}
+
 bool MatchMiss(const Condition& c, const std::string& text, MatchCache::Entry* e) {
   bool r = RE2::PartialMatch(text, *c.re);
   e->known |= c.memo_bit;

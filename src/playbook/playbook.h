@@ -145,6 +145,11 @@ struct EvalContext {
 
 bool Evaluate(const Condition& c, const EvalContext& ctx);
 
+// For a `matches` leaf on a field with value fv: the text Evaluate runs the
+// pattern on (then its result is RE2::PartialMatch(text, *c.re)), or null
+// when Evaluate gives false without running it (missing, bad, empty, not text).
+const std::string* MatchText(const FieldValue& fv);
+
 // Evaluate's combinators over leaves answered by `leaf(const Condition&)`:
 // all (every child, in order, stopping at the first false), any (stopping at
 // the first true), not. Evaluate is this with the leaf read from its context;
