@@ -21,6 +21,7 @@
 #include "app/backtest.h"
 #include "app/engine.h"
 #include "bench_util.h"
+#include "fold/encoded.h"
 
 namespace leadgate::bench {
 namespace {
@@ -88,6 +89,19 @@ int Run(int argc, char** argv) {
                 static_cast<long long>(log.events));
   }
   const double n = static_cast<double>(log.events);
+  // The classification alone (what each replay starts with, fold/encoded.h).
+  for (int threads = 1; threads <= 2; ++threads) {
+    double best = 1e300;
+    for (int r = 0; r < reps; ++r) {
+      ReplayClassifier c;
+      double a = Now();
+      c.Prepare(log.encoded, versions, false, threads);
+      best = std::min(best, Now() - a);
+    }
+    std::printf("classify (%zu names, %zu activities, %zu trait values), %d thread(s): %.4f s\n",
+                log.encoded.names.size(), log.encoded.act_name.size(), log.encoded.tval_key.size(),
+                threads, best);
+  }
   for (int mode = 0; mode < 4; ++mode) {
     const int threads = mode % 2 + 1;
     const bool lean = mode >= 2;  // FoldOptions::lean, what RunBacktest replays with

@@ -407,7 +407,8 @@ class Folder {
     // otherwise each still has the value it had at the previous point.
     if (traits_changed_) {
       traits_changed_ = false;
-      EvalContext tctx = FieldContext();
+      // (Classified traits read no field here: no context, no SyncFields.)
+      const EvalContext tctx = classified_ ? EvalContext{} : FieldContext();
       for (size_t i = 0; i < p.disqualify.size(); ++i) {
         const DisqualifyRule& r = p.disqualify[i];
         if (r.event) continue;
@@ -441,11 +442,20 @@ class Folder {
     bool eligible = s_.stage == Stage::kLead ||
                     (s_.stage == Stage::kNurture && activity && nurture_at_ && ts > *nurture_at_);
     if (eligible && p.mql.defined) {
-      double eng = eng_.At(ts);
-      bool ok = true;
-      if (p.mql.fit && !(fit_ >= *p.mql.fit)) ok = false;
-      if (p.mql.engagement && !(eng >= *p.mql.engagement)) ok = false;
-      if (p.mql.total && !(fit_ + eng >= *p.mql.total)) ok = false;
+      bool ok = !(p.mql.fit && !(fit_ >= *p.mql.fit));
+      // Engagement at ts is at most its bound (decay only lowers a sum that
+      // is not negative): a check the bound fails fails on the decayed
+      // value too, so the decay is computed only when it can pass.
+      if (ok) {
+        const double bound = eng_.BoundAt(ts);
+        if (p.mql.engagement && !(bound >= *p.mql.engagement)) ok = false;
+        if (p.mql.total && !(fit_ + bound >= *p.mql.total)) ok = false;
+      }
+      if (ok) {
+        const double eng = eng_.At(ts);
+        if (p.mql.engagement && !(eng >= *p.mql.engagement)) ok = false;
+        if (p.mql.total && !(fit_ + eng >= *p.mql.total)) ok = false;
+      }
       if (ok) Move(ts, Stage::kMql, "engine", "mql threshold", std::nullopt, false);
     }
   }

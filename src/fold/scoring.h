@@ -2,6 +2,7 @@
 // per-rule limits in rolling windows, and the cap; the explanation rule by rule.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,15 @@ class EngagementState {
   double RawAt(Micros t) const;
   // Capped engagement at t.
   double At(Micros t) const;
+  // A bound At(t) never exceeds, without computing the decay: the capped sum
+  // at its last activity when that sum is not negative and t is not before
+  // it (a decay factor is at most 1, and rounding keeps the order), else
+  // +infinity.
+  double BoundAt(Micros t) const {
+    if (pb_ == nullptr) return 0;
+    if (!(total_ >= 0) || t < total_ref_) return std::numeric_limits<double>::infinity();
+    return pb_->cap && *pb_->cap < total_ ? *pb_->cap : total_;
+  }
   // Per-rule lines at t, in playbook order, for rules that counted something;
   // plus a "cap" line when the cap cut.
   void Explain(Micros t, std::vector<ExplanationLine>* out) const;
