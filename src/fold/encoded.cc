@@ -235,8 +235,18 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
   Parallel(ntv, threads, [&](size_t, size_t b, size_t e) {
     for (size_t v = b; v < e; ++v) {
       const int32_t f = t->tv_field[v];
-      if (f >= 0) {
-        t->tv_typed[v] = ReadAsField(log.tval_value[v], p.fields[static_cast<size_t>(f)].type);
+      if (f < 0) continue;
+      const Value& raw = log.tval_value[v];
+      const FieldType type = p.fields[static_cast<size_t>(f)].type;
+      FieldValue& out = t->tv_typed[v];
+      if (type == FieldType::kText && raw.kind == Value::Kind::kString) {
+        // What ReadAsField gives (kOk, Value::String(raw.str)), without its
+        // intermediate copy (as Folder::SetField).
+        out.state = FieldValue::State::kOk;
+        out.value.kind = Value::Kind::kString;
+        out.value.str = raw.str;
+      } else {
+        out = ReadAsField(raw, type);
       }
     }
   });
