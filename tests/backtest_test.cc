@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -360,6 +363,36 @@ TEST(Backtest, LowerMinimumGivesMoreMqlsAndExactlyTheFlippedLeads) {
   EXPECT_GT(rule(r->current, "pricing-page").count, 0);
   EXPECT_EQ(rule(r->current, "pricing-page").count, rule(r->candidate, "pricing-page").count);
   EXPECT_GT(rule(r->current, "decision-maker").count, 0);
+  // The stats (summed from the lean folds' rule indices) are the full
+  // states' explanation lines summed per rule, for every lead of the cohort.
+  {
+    std::map<std::pair<std::string, std::string>, std::pair<int64_t, double>> want;
+    std::mutex mu;
+    ReplayAll(
+        log, h.engine->versions(), 1,
+        [&](size_t, const LeadState& s) {
+          if (!s.exists) return;
+          std::lock_guard<std::mutex> lock(mu);
+          for (const ExplanationLine& l : s.explanation) {
+            if (l.kind != "fit" && l.kind != "engagement") continue;
+            auto& w = want[{l.kind, l.rule}];
+            w.first += l.count;
+            w.second += l.points;
+          }
+        },
+        /*lean=*/false);
+    ASSERT_FALSE(want.empty());
+    size_t matched = 0;
+    for (const RuleStat& x : r->current.rules) {
+      if (x.kind != "fit" && x.kind != "engagement") continue;
+      auto it = want.find({x.kind, x.id});
+      ASSERT_NE(it, want.end()) << x.kind << " " << x.id;
+      EXPECT_EQ(x.count, it->second.first) << x.id;
+      EXPECT_NEAR(x.points, it->second.second, 1e-9 * (1 + std::abs(it->second.second))) << x.id;
+      ++matched;
+    }
+    EXPECT_EQ(matched, want.size());
+  }
 
   // A window: only MQL entries inside it count.
   BacktestOptions w;

@@ -220,7 +220,7 @@ TEST(FoldPerfRegress, LeanFoldEqualsTheFullFoldButTraitsAndWarnings) {
         set == 2 ? all : std::vector<PlaybookVersion>{all[static_cast<size_t>(set)]};
     std::vector<MatchCache> caches;
     for (const auto& v : versions) caches.emplace_back(v.playbook->memo_groups);
-    int with_traits = 0, with_warnings = 0;
+    int with_traits = 0, with_warnings = 0, with_lines = 0;
     for (const std::string& id : order) {
       FoldOptions full;
       full.caches = &caches;
@@ -229,10 +229,18 @@ TEST(FoldPerfRegress, LeanFoldEqualsTheFullFoldButTraitsAndWarnings) {
       LeadState a = Fold(id, by_lead[id], actions_by_lead[id], versions, full);
       LeadState b = Fold(id, by_lead[id], actions_by_lead[id], versions, lean);
       with_traits += !a.traits.empty();
+      with_lines += a.explanation.size() > 1;
       with_warnings += !a.warnings.empty();
       EXPECT_TRUE(b.warnings.empty()) << id;
       EXPECT_TRUE(b.fields.empty()) << id;
       a.fields.clear();
+      // The explanation comes as rule indices: the same lines.
+      EXPECT_TRUE(b.explanation.empty()) << id;
+      EXPECT_EQ(b.rule_lines.size(), a.explanation.size()) << id;
+      for (const auto& v : versions) {
+        if (v.version == b.playbook_version) b.explanation = ExplanationOf(b, *v.playbook);
+      }
+      b.rule_lines.clear();
       if (versions.size() == 1) {
         EXPECT_TRUE(b.traits.empty()) << id;
         a.traits.clear();
@@ -242,6 +250,7 @@ TEST(FoldPerfRegress, LeanFoldEqualsTheFullFoldButTraitsAndWarnings) {
     }
     EXPECT_GT(with_traits, 100) << "set " << set;
     EXPECT_GT(with_warnings, 10) << "set " << set;
+    EXPECT_GT(with_lines, 100) << "set " << set;
   }
 }
 

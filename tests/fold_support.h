@@ -61,6 +61,10 @@ inline std::string Describe(const LeadState& s) {
   for (const auto& e : s.explanation) {
     Add(&o, e.rule + "/" + e.kind + "/" + std::to_string(e.count) + "/" + D(e.points));
   }
+  for (const auto& l : s.rule_lines) {
+    Add(&o, std::to_string(static_cast<int>(l.kind)) + "#" + std::to_string(l.rule) + "/" +
+                std::to_string(l.count) + "/" + D(l.points));
+  }
   for (const auto& h : s.history) {
     Add(&o, std::to_string(h.at) + StageName(h.from) + ">" + StageName(h.to) + h.by +
                 h.reason.value_or("-") + h.rule.value_or("-") + (h.exception ? "!" : "") +

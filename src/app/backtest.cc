@@ -126,6 +126,9 @@ SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
   struct Acc {
     std::vector<int64_t> weekly;
     std::map<std::pair<std::string, std::string>, RuleStat> rules;
+    // By version index, by fit / engagement rule index (folded into `rules`
+    // by id at the end).
+    std::vector<std::vector<RuleStat>> fit, eng;
   };
   std::vector<Acc> acc(static_cast<size_t>(workers));
   for (auto& a : acc) a.weekly.assign(win.weeks, 0);
@@ -171,9 +174,27 @@ SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
         }
         sum.lost = lost && !sum.won;
         if (!with_rules || !win.Cohort(sum)) return;
-        for (const ExplanationLine& l : s.explanation) {
-          if (l.kind != "fit" && l.kind != "engagement") continue;
-          RuleStat& r = a.rules[{l.kind, l.rule}];
+        // Lean states explain by rule index (LeadState::rule_lines), under
+        // the version in force at the end.
+        size_t v = 0;
+        while (v + 1 < versions.size() && versions[v].version != s.playbook_version) ++v;
+        const Playbook& pb = *versions[v].playbook;
+        if (a.fit.size() < versions.size()) {
+          a.fit.resize(versions.size());
+          a.eng.resize(versions.size());
+        }
+        for (const LeadState::RuleLine& l : s.rule_lines) {
+          std::vector<RuleStat>* per = nullptr;
+          if (l.kind == LeadState::RuleLine::Kind::kFit) {
+            per = &a.fit[v];
+            if (per->empty()) per->resize(pb.fit.size());
+          } else if (l.kind == LeadState::RuleLine::Kind::kEngagement) {
+            per = &a.eng[v];
+            if (per->empty()) per->resize(pb.engagement.size());
+          } else {
+            continue;
+          }
+          RuleStat& r = (*per)[static_cast<size_t>(l.rule)];
           r.count += l.count;
           r.points += l.points;
         }
@@ -185,6 +206,19 @@ SideRun ReplaySide(const ReplayLog& log, const std::vector<PlaybookVersion>& ver
       caches, looser != nullptr ? &skip : nullptr, /*lean=*/true);
   out.weekly.assign(win.weeks, 0);
   for (Acc& a : acc) {
+    for (size_t v = 0; v < a.fit.size(); ++v) {
+      const Playbook& pb = *versions[v].playbook;
+      auto fold_in = [&](const std::vector<RuleStat>& per, const char* kind, auto id_of) {
+        for (size_t i = 0; i < per.size(); ++i) {
+          if (per[i].count == 0 && per[i].points == 0) continue;
+          RuleStat& r = a.rules[{kind, id_of(i)}];
+          r.count += per[i].count;
+          r.points += per[i].points;
+        }
+      };
+      fold_in(a.fit[v], "fit", [&](size_t i) { return pb.fit[i].id; });
+      fold_in(a.eng[v], "engagement", [&](size_t i) { return pb.engagement[i].id; });
+    }
     for (size_t k = 0; k < win.weeks; ++k) out.weekly[k] += a.weekly[k];
     for (auto& [key, r] : a.rules) {
       RuleStat& t = out.rules[key];

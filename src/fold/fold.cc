@@ -180,6 +180,23 @@ std::string CheckAction(const Action& a, const LeadState& s, const Playbook& pb)
   return {};
 }
 
+std::vector<ExplanationLine> ExplanationOf(const LeadState& s, const Playbook& pb) {
+  using K = LeadState::RuleLine::Kind;
+  std::vector<ExplanationLine> out;
+  out.reserve(s.rule_lines.size());
+  for (const LeadState::RuleLine& l : s.rule_lines) {
+    const size_t i = static_cast<size_t>(l.rule);
+    if (l.kind == K::kFit) {
+      out.push_back({pb.fit[i].id, "fit", l.count, l.points});
+    } else if (l.kind == K::kEngagement) {
+      out.push_back({pb.engagement[i].id, "engagement", l.count, l.points});
+    } else {
+      out.push_back({"cap", "cap", l.count, l.points});
+    }
+  }
+  return out;
+}
+
 namespace fold_internal {
 
 std::unique_ptr<FoldBuffers> TakeBuffers() {

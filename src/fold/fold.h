@@ -49,6 +49,15 @@ struct LeadState {
   std::vector<FieldValue> fields;       // declared fields, typed
   double fit = 0, engagement = 0, engagement_raw = 0, total = 0;
   std::vector<ExplanationLine> explanation;
+  // Lean states (FoldOptions::lean) only, instead of `explanation`: the same
+  // lines by rule index into the final version's rules, without strings.
+  struct RuleLine {
+    enum class Kind : uint8_t { kFit, kEngagement, kCap } kind = Kind::kFit;
+    int32_t rule = -1;  // index into Playbook::fit or ::engagement; -1 for the cap
+    int64_t count = 0;
+    double points = 0;
+  };
+  std::vector<RuleLine> rule_lines;
   std::optional<BantAnswers> bant;
   bool bant_passes = false;
   std::vector<HistoryEntry> history;
@@ -73,6 +82,10 @@ struct LeadState {
   std::vector<std::pair<int64_t, std::string>> skipped_actions;
 };
 
+// A lean state's rule_lines as the explanation lines of the full state;
+// `pb`: the playbook of its final version (s.playbook_version).
+std::vector<ExplanationLine> ExplanationOf(const LeadState& s, const Playbook& pb);
+
 // Whether BANT answers pass under this playbook.
 bool BantPasses(const BantAnswers& a, const Playbook& pb);
 
@@ -84,7 +97,8 @@ struct FoldOptions {
   // The backtest's lean output: `traits` (when a single playbook version is
   // in force; with more, a version switch retypes the fields from it),
   // `fields` and `warnings` are left empty, and so is `event_counts` (the
-  // model's, not the backtest's). Every other member of the LeadState is the same as without
+  // model's, not the backtest's); `explanation` is given as `rule_lines`. Every other member of the
+  // LeadState is the same as without
   // (FoldPerfRegress.LeanFoldEqualsTheFullFoldButTraitsAndWarnings).
   bool lean = false;
 };

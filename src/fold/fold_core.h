@@ -661,9 +661,20 @@ class Folder {
     s_.engagement_ref = s_.last_at;
     // The fit rules that held at the last change of the fields (fit_ is
     // recomputed on every change).
-    s_.explanation.reserve(p.fit.size() + p.engagement.size() + 1);
-    FitLines(p, fit_held_, &s_.explanation);
-    eng_.Explain(t, &s_.explanation);
+    if (opts_.lean) {
+      using K = LeadState::RuleLine::Kind;
+      s_.rule_lines.reserve(p.fit.size() + p.engagement.size() + 1);
+      ForEachFitLine(p, fit_held_, [&](int i, double points) {
+        s_.rule_lines.push_back({K::kFit, i, 1, points});
+      });
+      eng_.ForEachLine(t, [&](int i, int64_t count, double points) {
+        s_.rule_lines.push_back({i < 0 ? K::kCap : K::kEngagement, i, count, points});
+      });
+    } else {
+      s_.explanation.reserve(p.fit.size() + p.engagement.size() + 1);
+      FitLines(p, fit_held_, &s_.explanation);
+      eng_.Explain(t, &s_.explanation);
+    }
     if (s_.bant) s_.bant_passes = BantPasses(*s_.bant, p);
     s_.needs_routing = s_.stage == Stage::kMql && mql_routing_ && !routed_since_mql_;
     if (opts_.lean) return;

@@ -63,16 +63,13 @@ double EngagementState::At(Micros t) const {
 }
 
 void EngagementState::Explain(Micros t, std::vector<ExplanationLine>* out) const {
-  if (pb_ == nullptr) return;
-  double raw = 0;
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    const RuleAcc& acc = rules_[i];
-    if (acc.count == 0) continue;
-    double pts = acc.sum * Decay(t - acc.ref);
-    raw += pts;
-    out->push_back({pb_->engagement[i].id, "engagement", acc.count, pts});
-  }
-  if (pb_->cap && raw > *pb_->cap) out->push_back({"cap", "cap", 0, -(raw - *pb_->cap)});
+  ForEachLine(t, [&](int i, int64_t count, double pts) {
+    if (i < 0) {
+      out->push_back({"cap", "cap", 0, pts});
+    } else {
+      out->push_back({pb_->engagement[static_cast<size_t>(i)].id, "engagement", count, pts});
+    }
+  });
 }
 
 double ComputeFit(const Playbook& pb, const FieldValue* fields, std::vector<ExplanationLine>* out) {
@@ -102,10 +99,9 @@ double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<ui
 
 void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
               std::vector<ExplanationLine>* out) {
-  for (size_t i = 0; i < pb.fit.size() && i < held.size(); ++i) {
-    const FitRule& r = pb.fit[i];
-    if (held[i] && r.points != 0) out->push_back({r.id, "fit", 1, r.points});
-  }
+  ForEachFitLine(pb, held, [&](int i, double points) {
+    out->push_back({pb.fit[static_cast<size_t>(i)].id, "fit", 1, points});
+  });
 }
 
 }  // namespace leadgate

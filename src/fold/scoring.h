@@ -64,6 +64,9 @@ class EngagementState {
   // Per-rule lines at t, in playbook order, for rules that counted something;
   // plus a "cap" line when the cap cut.
   void Explain(Micros t, std::vector<ExplanationLine>* out) const;
+  // The same lines as fn(rule index, count, points), the cap as rule -1.
+  template <class Fn>
+  void ForEachLine(Micros t, Fn&& fn) const;
   int64_t activities() const { return activities_; }
 
  private:
@@ -100,6 +103,27 @@ double ComputeFitHeld(const Playbook& pb, const EvalContext& ctx, std::vector<ui
 // The explanation lines ComputeFit(..., out) appends, from recorded `held`.
 void FitLines(const Playbook& pb, const std::vector<uint8_t>& held,
               std::vector<ExplanationLine>* out);
+// The same lines as fn(fit rule index, points).
+template <class Fn>
+void ForEachFitLine(const Playbook& pb, const std::vector<uint8_t>& held, Fn&& fn) {
+  for (size_t i = 0; i < pb.fit.size() && i < held.size(); ++i) {
+    if (held[i] && pb.fit[i].points != 0) fn(static_cast<int>(i), pb.fit[i].points);
+  }
+}
+
+template <class Fn>
+void EngagementState::ForEachLine(Micros t, Fn&& fn) const {
+  if (pb_ == nullptr) return;
+  double raw = 0;
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const RuleAcc& acc = rules_[i];
+    if (acc.count == 0) continue;
+    const double pts = acc.sum * Decay(t - acc.ref);
+    raw += pts;
+    fn(static_cast<int>(i), acc.count, pts);
+  }
+  if (pb_->cap && raw > *pb_->cap) fn(-1, int64_t{0}, -(raw - *pb_->cap));
+}
 
 inline void EngagementState::Count(int idx, Micros ts) {
   const EngagementRule& r = pb_->engagement[static_cast<size_t>(idx)];
