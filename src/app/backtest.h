@@ -51,7 +51,9 @@ void BuildReplayLog(std::vector<Event> events, std::vector<Action> actions, Repl
 // Folds every lead of `log` under `versions` on `threads` workers (0: one per
 // core). `fn(i, state)` is called for lead i, from the worker threads (each
 // lead once; distinct leads may be called concurrently). `lean`:
-// FoldOptions::lean (what the comparison uses: no traits, no warnings).
+// FoldOptions::lean (what the comparison uses: no traits, fields or warnings;
+// the explanation as rule_lines). The log is classified for `versions` first
+// (fold/encoded.h, ReplayClassifier), on the same threads.
 void ReplayAll(const ReplayLog& log, const std::vector<PlaybookVersion>& versions, int threads,
                const std::function<void(size_t, const LeadState&)>& fn, bool lean = false);
 

@@ -22,6 +22,15 @@ void AppendText(std::string* k, const std::string& s) {
   k->append(s);
 }
 
+// A value exactly: its kind, flag, number bits and text.
+void AppendValue(std::string* k, const Value& v) {
+  const uint8_t kind = static_cast<uint8_t>(v.kind), b = v.b ? 1 : 0;
+  AppendBytes(k, &kind, 1);
+  AppendBytes(k, &b, 1);
+  AppendBytes(k, &v.num, sizeof v.num);
+  AppendText(k, v.str);
+}
+
 }  // namespace
 
 uint32_t EventEncoder::NameId(const std::string& name) {
@@ -36,11 +45,7 @@ uint32_t EventEncoder::PropId(const Props& props) {
   key_.clear();
   for (const auto& [k, v] : props) {
     AppendText(&key_, k);
-    const uint8_t kind = static_cast<uint8_t>(v.kind), b = v.b ? 1 : 0;
-    AppendBytes(&key_, &kind, 1);
-    AppendBytes(&key_, &b, 1);
-    AppendBytes(&key_, &v.num, sizeof v.num);
-    AppendText(&key_, v.str);
+    AppendValue(&key_, v);
   }
   auto [it, fresh] = props_.try_emplace(key_, static_cast<uint32_t>(out_->props.size()));
   if (fresh) {
@@ -50,35 +55,78 @@ uint32_t EventEncoder::PropId(const Props& props) {
       auto [kit, kfresh] = keys_.try_emplace(kv.first, static_cast<uint32_t>(out_->keys.size()));
       if (kfresh) out_->keys.push_back(kv.first);
       out_->prop_keys.push_back(kit->second);
-      out_->prop_tvals.push_back(TvalId(kit->second, kv.second));
+      out_->prop_tvals.push_back(kNoTval);  // set by the first identify (EnsureTvals)
     }
   }
   return it->second;
 }
 
 uint32_t EventEncoder::TvalId(uint32_t key, const Value& v) {
-  tkey_.clear();
-  AppendBytes(&tkey_, &key, sizeof key);
-  const uint8_t kind = static_cast<uint8_t>(v.kind), b = v.b ? 1 : 0;
-  AppendBytes(&tkey_, &kind, 1);
-  AppendBytes(&tkey_, &b, 1);
-  AppendBytes(&tkey_, &v.num, sizeof v.num);
-  tkey_.append(v.str);
-  auto [it, fresh] = tvals_.try_emplace(tkey_, static_cast<uint32_t>(out_->tval_key.size()));
-  if (fresh) {
-    out_->tval_key.push_back(key);
-    out_->tval_value.push_back(v);
+  // An open-addressing table of ids (no key strings of its own: an entry is
+  // checked against the stored value, bit for bit).
+  uint64_t num_bits;
+  std::memcpy(&num_bits, &v.num, sizeof num_bits);
+  uint64_t h = std::hash<std::string_view>{}(v.str);
+  h ^= (static_cast<uint64_t>(key) << 40) ^ (static_cast<uint64_t>(v.kind) << 32) ^
+       (v.b ? 0x9e3779b9u : 0u) ^ (num_bits * 0x9E3779B97F4A7C15ull);
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
+  if ((tval_used_ + 1) * 2 > tval_ids_.size()) {
+    const size_t cap = std::max<size_t>(1024, tval_ids_.size() * 2);
+    std::vector<uint32_t> ids(cap, kNoTval);
+    std::vector<uint64_t> hashes(cap);
+    for (size_t i = 0; i < tval_ids_.size(); ++i) {
+      if (tval_ids_[i] == kNoTval) continue;
+      size_t j = tval_hashes_[i] & (cap - 1);
+      while (ids[j] != kNoTval) j = (j + 1) & (cap - 1);
+      ids[j] = tval_ids_[i];
+      hashes[j] = tval_hashes_[i];
+    }
+    tval_ids_.swap(ids);
+    tval_hashes_.swap(hashes);
   }
-  return it->second;
+  const size_t mask = tval_ids_.size() - 1;
+  size_t i = h & mask;
+  for (; tval_ids_[i] != kNoTval; i = (i + 1) & mask) {
+    if (tval_hashes_[i] != h) continue;
+    const uint32_t id = tval_ids_[i];
+    const Value& w = out_->tval_value[id];
+    if (out_->tval_key[id] == key && w.kind == v.kind && w.b == v.b &&
+        std::memcmp(&w.num, &v.num, sizeof v.num) == 0 && w.str == v.str) {
+      return id;
+    }
+  }
+  const uint32_t id = static_cast<uint32_t>(out_->tval_key.size());
+  out_->tval_key.push_back(key);
+  out_->tval_value.push_back(v);
+  tval_ids_[i] = id;
+  tval_hashes_[i] = h;
+  ++tval_used_;
+  return id;
+}
+
+void EventEncoder::EnsureTvals(uint32_t prop) {
+  const size_t b = out_->prop_key_begin[prop], n = out_->props[prop].size();
+  if (n == 0 || out_->prop_tvals[b] != kNoTval) return;
+  for (size_t k = 0; k < n; ++k) {
+    out_->prop_tvals[b + k] = TvalId(out_->prop_keys[b + k], out_->props[prop][k].second);
+  }
 }
 
 uint32_t EventEncoder::ActId(uint32_t name, uint32_t prop) {
+  // Most property sets come with one name: its activity is remembered by
+  // property set; other names go through the map.
+  if (prop_act_.size() <= prop) prop_act_.resize(prop + 1, kNoTval);
+  uint32_t& first = prop_act_[prop];
+  if (first != kNoTval && out_->act_name[first] == name) return first;
   const uint64_t k = (static_cast<uint64_t>(name) << 32) | prop;
   auto [it, fresh] = acts_.try_emplace(k, static_cast<uint32_t>(out_->act_name.size()));
   if (fresh) {
     out_->act_name.push_back(name);
     out_->act_prop.push_back(prop);
   }
+  if (first == kNoTval) first = it->second;
   return it->second;
 }
 
@@ -89,6 +137,7 @@ void EventEncoder::Add(const Event& e) {
   out_->name.push_back(n);
   out_->prop.push_back(p);
   out_->act.push_back(ActId(n, p));
+  if (e.type == EventType::kIdentify) EnsureTvals(p);
 }
 
 void EventEncoder::Append(const EncodedEvents& other) {
@@ -104,6 +153,25 @@ void EventEncoder::Append(const EncodedEvents& other) {
     acts[i] = ActId(names[other.act_name[i]], props[other.act_prop[i]]);
   }
   for (uint32_t a : other.act) out_->act.push_back(acts[a]);
+  // Trait value ids: `other` has them for its identify events' property
+  // sets; each of its distinct values is mapped once (not once per entry).
+  std::vector<uint32_t> key_map(other.keys.size(), kNoTval), tv_map(other.tval_key.size(), kNoTval);
+  for (size_t op = 0; op < other.props.size(); ++op) {
+    const size_t ob = other.prop_key_begin[op], n = other.props[op].size();
+    if (n == 0 || other.prop_tvals[ob] == kNoTval) continue;
+    const uint32_t p = props[op];
+    const size_t b = out_->prop_key_begin[p];
+    if (out_->prop_tvals[b] != kNoTval) continue;  // ours already
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t otv = other.prop_tvals[ob + k];
+      if (tv_map[otv] == kNoTval) {
+        const uint32_t okey = other.tval_key[otv];
+        if (key_map[okey] == kNoTval) key_map[okey] = out_->prop_keys[b + k];
+        tv_map[otv] = TvalId(key_map[okey], other.tval_value[otv]);
+      }
+      out_->prop_tvals[b + k] = tv_map[otv];
+    }
+  }
 }
 
 namespace {

@@ -21,6 +21,8 @@
 
 namespace leadgate {
 
+constexpr uint32_t kNoTval = UINT32_MAX;
+
 struct EncodedEvents {
   std::vector<std::string> names;  // name id -> activity name (Event::name)
   std::vector<Props> props;        // property-set id -> the event's properties (Event::props)
@@ -29,7 +31,8 @@ struct EncodedEvents {
   std::vector<uint32_t> prop_key_begin, prop_keys;
   // The trait value id of each entry, parallel to prop_keys: equal (key id,
   // value) pairs share one id, so an identify's traits are typed and their
-  // conditions' field leaves classified once per distinct value.
+  // conditions' field leaves classified once per distinct value. Set for the
+  // property sets of identify events only (else kNoTval).
   std::vector<uint32_t> prop_tvals;
   std::vector<uint32_t> tval_key;  // trait value id -> key id
   std::vector<Value> tval_value;   // trait value id -> the value as given
@@ -58,11 +61,16 @@ class EventEncoder {
   uint32_t NameId(const std::string& name);
   uint32_t PropId(const Props& props);
   uint32_t TvalId(uint32_t key, const Value& v);
+  void EnsureTvals(uint32_t prop);  // prop_tvals of property set `prop`
   uint32_t ActId(uint32_t name, uint32_t prop);
   EncodedEvents* out_;
-  std::unordered_map<std::string, uint32_t> names_, props_, keys_, tvals_;
+  std::unordered_map<std::string, uint32_t> names_, props_, keys_;
+  std::vector<uint32_t> tval_ids_;     // TvalId's table (kNoTval: empty slot)
+  std::vector<uint64_t> tval_hashes_;  // the hash of each slot's value
+  size_t tval_used_ = 0;
   std::unordered_map<uint64_t, uint32_t> acts_;
-  std::string key_, tkey_;
+  std::vector<uint32_t> prop_act_;  // by property set: its first activity id
+  std::string key_;
 };
 
 // The classifications of one replay, per playbook version, computed before
