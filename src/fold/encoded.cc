@@ -13,22 +13,25 @@
 namespace leadgate {
 namespace {
 
-void AppendBytes(std::string* k, const void* p, size_t n) {
-  k->append(static_cast<const char*>(p), n);
-}
-void AppendText(std::string* k, const std::string& s) {
-  const uint64_t n = s.size();
-  AppendBytes(k, &n, sizeof n);
-  k->append(s);
+uint64_t Mix(uint64_t h) {
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
+  return h;
 }
 
-// A value exactly: its kind, flag, number bits and text.
-void AppendValue(std::string* k, const Value& v) {
-  const uint8_t kind = static_cast<uint8_t>(v.kind), b = v.b ? 1 : 0;
-  AppendBytes(k, &kind, 1);
-  AppendBytes(k, &b, 1);
-  AppendBytes(k, &v.num, sizeof v.num);
-  AppendText(k, v.str);
+// A value's hash, over exactly what ValueIs compares.
+uint64_t ValueHash(const Value& v) {
+  uint64_t num_bits;
+  std::memcpy(&num_bits, &v.num, sizeof num_bits);
+  return std::hash<std::string_view>{}(v.str) ^ (static_cast<uint64_t>(v.kind) << 32) ^
+         (v.b ? 0x9e3779b9u : 0u) ^ (num_bits * 0x9E3779B97F4A7C15ull);
+}
+
+// Equal to the bit: kind, flag, number bits and text.
+bool ValueIs(const Value& a, const Value& b) {
+  return a.kind == b.kind && a.b == b.b && std::memcmp(&a.num, &b.num, sizeof a.num) == 0 &&
+         a.str == b.str;
 }
 
 }  // namespace
@@ -40,14 +43,21 @@ uint32_t EventEncoder::NameId(const std::string& name) {
 }
 
 uint32_t EventEncoder::PropId(const Props& props) {
-  // The key of a property set: every entry's name and value, exactly (the
-  // value's kind, flag, number bits and text), in order.
-  key_.clear();
+  // A property set is every entry's name and value, exactly, in order.
+  uint64_t h = props.size();
   for (const auto& [k, v] : props) {
-    AppendText(&key_, k);
-    AppendValue(&key_, v);
+    h = Mix(h ^ std::hash<std::string_view>{}(k));
+    h = Mix(h ^ ValueHash(v));
   }
-  auto [it, fresh] = props_.try_emplace(key_, static_cast<uint32_t>(out_->props.size()));
+  const auto [id, fresh] =
+      props_.Find(h, static_cast<uint32_t>(out_->props.size()), [&](uint32_t id) {
+        const Props& q = out_->props[id];
+        if (q.size() != props.size()) return false;
+        for (size_t i = 0; i < q.size(); ++i) {
+          if (q[i].first != props[i].first || !ValueIs(q[i].second, props[i].second)) return false;
+        }
+        return true;
+      });
   if (fresh) {
     out_->props.push_back(props);
     out_->prop_key_begin.push_back(static_cast<uint32_t>(out_->prop_keys.size()));
@@ -58,51 +68,19 @@ uint32_t EventEncoder::PropId(const Props& props) {
       out_->prop_tvals.push_back(kNoTval);  // set by the first identify (EnsureTvals)
     }
   }
-  return it->second;
+  return id;
 }
 
 uint32_t EventEncoder::TvalId(uint32_t key, const Value& v) {
-  // An open-addressing table of ids (no key strings of its own: an entry is
-  // checked against the stored value, bit for bit).
-  uint64_t num_bits;
-  std::memcpy(&num_bits, &v.num, sizeof num_bits);
-  uint64_t h = std::hash<std::string_view>{}(v.str);
-  h ^= (static_cast<uint64_t>(key) << 40) ^ (static_cast<uint64_t>(v.kind) << 32) ^
-       (v.b ? 0x9e3779b9u : 0u) ^ (num_bits * 0x9E3779B97F4A7C15ull);
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 32;
-  if ((tval_used_ + 1) * 2 > tval_ids_.size()) {
-    const size_t cap = std::max<size_t>(1024, tval_ids_.size() * 2);
-    std::vector<uint32_t> ids(cap, kNoTval);
-    std::vector<uint64_t> hashes(cap);
-    for (size_t i = 0; i < tval_ids_.size(); ++i) {
-      if (tval_ids_[i] == kNoTval) continue;
-      size_t j = tval_hashes_[i] & (cap - 1);
-      while (ids[j] != kNoTval) j = (j + 1) & (cap - 1);
-      ids[j] = tval_ids_[i];
-      hashes[j] = tval_hashes_[i];
-    }
-    tval_ids_.swap(ids);
-    tval_hashes_.swap(hashes);
+  // Checked against the stored value, bit for bit (no key strings).
+  const uint64_t h = Mix(ValueHash(v) ^ (static_cast<uint64_t>(key) << 40));
+  const auto [id, fresh] = tvals_.Find(
+      h, static_cast<uint32_t>(out_->tval_key.size()),
+      [&](uint32_t id) { return out_->tval_key[id] == key && ValueIs(out_->tval_value[id], v); });
+  if (fresh) {
+    out_->tval_key.push_back(key);
+    out_->tval_value.push_back(v);
   }
-  const size_t mask = tval_ids_.size() - 1;
-  size_t i = h & mask;
-  for (; tval_ids_[i] != kNoTval; i = (i + 1) & mask) {
-    if (tval_hashes_[i] != h) continue;
-    const uint32_t id = tval_ids_[i];
-    const Value& w = out_->tval_value[id];
-    if (out_->tval_key[id] == key && w.kind == v.kind && w.b == v.b &&
-        std::memcmp(&w.num, &v.num, sizeof v.num) == 0 && w.str == v.str) {
-      return id;
-    }
-  }
-  const uint32_t id = static_cast<uint32_t>(out_->tval_key.size());
-  out_->tval_key.push_back(key);
-  out_->tval_value.push_back(v);
-  tval_ids_[i] = id;
-  tval_hashes_[i] = h;
-  ++tval_used_;
   return id;
 }
 

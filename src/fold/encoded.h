@@ -12,6 +12,7 @@
 // One implementation of the rules: only the answering is memoized.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -48,6 +49,49 @@ struct EncodedEvents {
   size_t size() const { return ts.size(); }
 };
 
+// Dense ids by 64-bit hash, open addressing; a candidate is confirmed by
+// `is(id)` (the caller compares with what it stored under that id), so the
+// table holds no keys of its own.
+class IdTable {
+ public:
+  // The id of the entry with hash h for which is(id) holds, or `next`
+  // (added) when there is none: (id, added).
+  template <class Is>
+  std::pair<uint32_t, bool> Find(uint64_t h, uint32_t next, Is&& is);
+
+ private:
+  std::vector<uint32_t> ids_;     // kNoTval: an empty slot
+  std::vector<uint64_t> hashes_;  // each slot's hash
+  size_t used_ = 0;
+};
+
+template <class Is>
+std::pair<uint32_t, bool> IdTable::Find(uint64_t h, uint32_t next, Is&& is) {
+  if ((used_ + 1) * 2 > ids_.size()) {
+    const size_t cap = std::max<size_t>(1024, ids_.size() * 2);
+    std::vector<uint32_t> ids(cap, kNoTval);
+    std::vector<uint64_t> hashes(cap);
+    for (size_t i = 0; i < ids_.size(); ++i) {
+      if (ids_[i] == kNoTval) continue;
+      size_t j = hashes_[i] & (cap - 1);
+      while (ids[j] != kNoTval) j = (j + 1) & (cap - 1);
+      ids[j] = ids_[i];
+      hashes[j] = hashes_[i];
+    }
+    ids_.swap(ids);
+    hashes_.swap(hashes);
+  }
+  const size_t mask = ids_.size() - 1;
+  size_t i = h & mask;
+  for (; ids_[i] != kNoTval; i = (i + 1) & mask) {
+    if (hashes_[i] == h && is(ids_[i])) return {ids_[i], false};
+  }
+  ids_[i] = next;
+  hashes_[i] = h;
+  ++used_;
+  return {next, true};
+}
+
 // Appends events to an EncodedEvents, giving equal names and equal property
 // sets (same keys, in the same order, with the same values) the same id.
 class EventEncoder {
@@ -64,13 +108,10 @@ class EventEncoder {
   void EnsureTvals(uint32_t prop);  // prop_tvals of property set `prop`
   uint32_t ActId(uint32_t name, uint32_t prop);
   EncodedEvents* out_;
-  std::unordered_map<std::string, uint32_t> names_, props_, keys_;
-  std::vector<uint32_t> tval_ids_;     // TvalId's table (kNoTval: empty slot)
-  std::vector<uint64_t> tval_hashes_;  // the hash of each slot's value
-  size_t tval_used_ = 0;
+  std::unordered_map<std::string, uint32_t> names_, keys_;
+  IdTable props_, tvals_;
   std::unordered_map<uint64_t, uint32_t> acts_;
   std::vector<uint32_t> prop_act_;  // by property set: its first activity id
-  std::string key_;
 };
 
 // The classifications of one replay, per playbook version, computed before
