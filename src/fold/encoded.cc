@@ -65,7 +65,7 @@ uint32_t EventEncoder::PropId(const Props& props) {
       auto [kit, kfresh] = keys_.try_emplace(kv.first, static_cast<uint32_t>(out_->keys.size()));
       if (kfresh) out_->keys.push_back(kv.first);
       out_->prop_keys.push_back(kit->second);
-      out_->prop_tvals.push_back(kNoTval);  // set by the first identify (EnsureTvals)
+      out_->prop_tvals.push_back(kNoId);  // set by the first identify (EnsureTvals)
     }
   }
   return id;
@@ -86,7 +86,7 @@ uint32_t EventEncoder::TvalId(uint32_t key, const Value& v) {
 
 void EventEncoder::EnsureTvals(uint32_t prop) {
   const size_t b = out_->prop_key_begin[prop], n = out_->props[prop].size();
-  if (n == 0 || out_->prop_tvals[b] != kNoTval) return;
+  if (n == 0 || out_->prop_tvals[b] != kNoId) return;
   for (size_t k = 0; k < n; ++k) {
     out_->prop_tvals[b + k] = TvalId(out_->prop_keys[b + k], out_->props[prop][k].second);
   }
@@ -95,16 +95,16 @@ void EventEncoder::EnsureTvals(uint32_t prop) {
 uint32_t EventEncoder::ActId(uint32_t name, uint32_t prop) {
   // Most property sets come with one name: its activity is remembered by
   // property set; other names go through the map.
-  if (prop_act_.size() <= prop) prop_act_.resize(prop + 1, kNoTval);
+  if (prop_act_.size() <= prop) prop_act_.resize(prop + 1, kNoId);
   uint32_t& first = prop_act_[prop];
-  if (first != kNoTval && out_->act_name[first] == name) return first;
+  if (first != kNoId && out_->act_name[first] == name) return first;
   const uint64_t k = (static_cast<uint64_t>(name) << 32) | prop;
   auto [it, fresh] = acts_.try_emplace(k, static_cast<uint32_t>(out_->act_name.size()));
   if (fresh) {
     out_->act_name.push_back(name);
     out_->act_prop.push_back(prop);
   }
-  if (first == kNoTval) first = it->second;
+  if (first == kNoId) first = it->second;
   return it->second;
 }
 
@@ -133,18 +133,18 @@ void EventEncoder::Append(const EncodedEvents& other) {
   for (uint32_t a : other.act) out_->act.push_back(acts[a]);
   // Trait value ids: `other` has them for its identify events' property
   // sets; each of its distinct values is mapped once (not once per entry).
-  std::vector<uint32_t> key_map(other.keys.size(), kNoTval), tv_map(other.tval_key.size(), kNoTval);
+  std::vector<uint32_t> key_map(other.keys.size(), kNoId), tv_map(other.tval_key.size(), kNoId);
   for (size_t op = 0; op < other.props.size(); ++op) {
     const size_t ob = other.prop_key_begin[op], n = other.props[op].size();
-    if (n == 0 || other.prop_tvals[ob] == kNoTval) continue;
+    if (n == 0 || other.prop_tvals[ob] == kNoId) continue;
     const uint32_t p = props[op];
     const size_t b = out_->prop_key_begin[p];
-    if (out_->prop_tvals[b] != kNoTval) continue;  // ours already
+    if (out_->prop_tvals[b] != kNoId) continue;  // ours already
     for (size_t k = 0; k < n; ++k) {
       const uint32_t otv = other.prop_tvals[ob + k];
-      if (tv_map[otv] == kNoTval) {
+      if (tv_map[otv] == kNoId) {
         const uint32_t okey = other.tval_key[otv];
-        if (key_map[okey] == kNoTval) key_map[okey] = out_->prop_keys[b + k];
+        if (key_map[okey] == kNoId) key_map[okey] = out_->prop_keys[b + k];
         tv_map[otv] = TvalId(key_map[okey], other.tval_value[otv]);
       }
       out_->prop_tvals[b + k] = tv_map[otv];

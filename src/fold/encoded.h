@@ -1,15 +1,12 @@
 // The backtest's compact log and its fold (docs/backtest.md, "What is
-// replayed, and how"): events dictionary-encoded at load (activity names and
-// whole property sets to dense ids; per event its time, type, name id and
-// property-set id, as a struct of arrays, each lead's events adjacent and in
-// timeline order), folded by the live fold's own core (fold_core.h, the
-// Folder) through an event source that answers, per playbook version,
-//  - per name id: its rules (Playbook::FindEvent), looked up once;
-//  - per (rule, property-set id): the result of a `when` that reads only
-//    properties, computed once by the playbook's own Evaluate on that
-//    property set (a `when` that also reads fields stays per event);
-//  - per (identify) property-set id: the field index of each trait.
-// One implementation of the rules: only the answering is memoized.
+// replayed, and how"): events dictionary-encoded at load (activity names,
+// whole property sets, activities = (name, property set), and the trait
+// values of identify events to dense ids; per event its time, type and ids,
+// as a struct of arrays, each lead's events adjacent and in timeline order),
+// folded by the live fold's own core (fold_core.h, the Folder) through an
+// event source that answers from a classification made per playbook
+// version before the fold (ReplayClassifier, below) by the playbook's own
+// Evaluate. One implementation of the rules: only the answering is memoized.
 #pragma once
 
 #include <algorithm>
@@ -22,7 +19,7 @@
 
 namespace leadgate {
 
-constexpr uint32_t kNoTval = UINT32_MAX;
+constexpr uint32_t kNoId = UINT32_MAX;  // no id (yet)
 
 struct EncodedEvents {
   std::vector<std::string> names;  // name id -> activity name (Event::name)
@@ -33,7 +30,7 @@ struct EncodedEvents {
   // The trait value id of each entry, parallel to prop_keys: equal (key id,
   // value) pairs share one id, so an identify's traits are typed and their
   // conditions' field leaves classified once per distinct value. Set for the
-  // property sets of identify events only (else kNoTval).
+  // property sets of identify events only (else kNoId).
   std::vector<uint32_t> prop_tvals;
   std::vector<uint32_t> tval_key;  // trait value id -> key id
   std::vector<Value> tval_value;   // trait value id -> the value as given
@@ -60,7 +57,7 @@ class IdTable {
   std::pair<uint32_t, bool> Find(uint64_t h, uint32_t next, Is&& is);
 
  private:
-  std::vector<uint32_t> ids_;     // kNoTval: an empty slot
+  std::vector<uint32_t> ids_;     // kNoId: an empty slot
   std::vector<uint64_t> hashes_;  // each slot's hash
   size_t used_ = 0;
 };
@@ -69,12 +66,12 @@ template <class Is>
 std::pair<uint32_t, bool> IdTable::Find(uint64_t h, uint32_t next, Is&& is) {
   if ((used_ + 1) * 2 > ids_.size()) {
     const size_t cap = std::max<size_t>(1024, ids_.size() * 2);
-    std::vector<uint32_t> ids(cap, kNoTval);
+    std::vector<uint32_t> ids(cap, kNoId);
     std::vector<uint64_t> hashes(cap);
     for (size_t i = 0; i < ids_.size(); ++i) {
-      if (ids_[i] == kNoTval) continue;
+      if (ids_[i] == kNoId) continue;
       size_t j = hashes_[i] & (cap - 1);
-      while (ids[j] != kNoTval) j = (j + 1) & (cap - 1);
+      while (ids[j] != kNoId) j = (j + 1) & (cap - 1);
       ids[j] = ids_[i];
       hashes[j] = hashes_[i];
     }
@@ -83,7 +80,7 @@ std::pair<uint32_t, bool> IdTable::Find(uint64_t h, uint32_t next, Is&& is) {
   }
   const size_t mask = ids_.size() - 1;
   size_t i = h & mask;
-  for (; ids_[i] != kNoTval; i = (i + 1) & mask) {
+  for (; ids_[i] != kNoId; i = (i + 1) & mask) {
     if (hashes_[i] == h && is(ids_[i])) return {ids_[i], false};
   }
   ids_[i] = next;
