@@ -236,26 +236,27 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
       const Playbook::EventRules* ev = t->rules[log.act_name[a]];
       if (ev == nullptr) continue;
       const EvalContext ctx{nullptr, &log.props[log.act_prop[a]], nullptr, nullptr, nullptr};
-      plan.eng_begin = static_cast<uint32_t>(list.size());
-      for (int idx : ev->engagement) {
-        const auto& w = p.engagement[static_cast<size_t>(idx)].when;
-        if (w && w->UsesFields()) {
-          plan.eng_per_event = true;
-        } else if (!w || Evaluate(*w, ctx)) {
-          list.push_back(idx);
+      // The rules `idxs` whose `when` holds (none: always), unless one reads
+      // a field: then they are evaluated per event.
+      auto matching = [&](const std::vector<int>& idxs, auto when_of, uint32_t* begin, uint32_t* n,
+                          bool* per_event) {
+        *begin = static_cast<uint32_t>(list.size());
+        for (int idx : idxs) {
+          const auto& w = when_of(static_cast<size_t>(idx));
+          if (w && w->UsesFields()) {
+            *per_event = true;
+          } else if (!w || Evaluate(*w, ctx)) {
+            list.push_back(idx);
+          }
         }
-      }
-      plan.eng_n = static_cast<uint32_t>(list.size()) - plan.eng_begin;
-      plan.dq_begin = static_cast<uint32_t>(list.size());
-      for (int idx : ev->disqualify) {
-        const auto& w = p.disqualify[static_cast<size_t>(idx)].when;
-        if (w && w->UsesFields()) {
-          plan.dq_per_event = true;
-        } else if (!w || Evaluate(*w, ctx)) {
-          list.push_back(idx);
-        }
-      }
-      plan.dq_n = static_cast<uint32_t>(list.size()) - plan.dq_begin;
+        *n = static_cast<uint32_t>(list.size()) - *begin;
+      };
+      matching(
+          ev->engagement, [&](size_t r) -> const auto& { return p.engagement[r].when; },
+          &plan.eng_begin, &plan.eng_n, &plan.eng_per_event);
+      matching(
+          ev->disqualify, [&](size_t r) -> const auto& { return p.disqualify[r].when; },
+          &plan.dq_begin, &plan.dq_n, &plan.dq_per_event);
     }
   });
   t->plan_rules.clear();

@@ -477,39 +477,33 @@ class Folder {
       case EventType::kIdentify: {
         const Playbook& p = pb();
         bool changed = false;
+        auto keep = [&](const std::string& k, const Value& v) {
+          if (!keep_traits_) return;
+          if (v.is_null()) {
+            s_.traits.erase(k);
+          } else {
+            s_.traits.insert_or_assign(k, v);
+          }
+        };
+        bool classified = false;
         if constexpr (kClassified) {
-          if (classified_) {
+          classified = classified_;
+          if (classified) {
             src_->ForEachTraitValue(i,
                                     [&](int f, uint32_t tv, const std::string& k, const Value& v) {
-                                      if (keep_traits_) {
-                                        if (v.is_null()) {
-                                          s_.traits.erase(k);
-                                        } else {
-                                          s_.traits.insert_or_assign(k, v);
-                                        }
-                                      }
+                                      keep(k, v);
                                       if (f >= 0) changed |= SetFieldValue(f, tv);
                                     });
-            if (changed) {
-              fit_ = ClassifiedFit();
-              traits_changed_ = true;
-            }
-            Automatic(ts, false);
-            break;
           }
         }
-        src_->ForEachTrait(i, [&](int f, const std::string& k, const Value& v) {
-          if (keep_traits_) {
-            if (v.is_null()) {
-              s_.traits.erase(k);
-            } else {
-              s_.traits.insert_or_assign(k, v);
-            }
-          }
-          if (f >= 0) changed |= SetField(f, v);
-        });
+        if (!classified) {
+          src_->ForEachTrait(i, [&](int f, const std::string& k, const Value& v) {
+            keep(k, v);
+            if (f >= 0) changed |= SetField(f, v);
+          });
+        }
         if (changed) {
-          fit_ = ComputeFitHeld(p, FieldContext(), &fit_held_);
+          fit_ = classified ? ClassifiedFit() : ComputeFitHeld(p, FieldContext(), &fit_held_);
           traits_changed_ = true;
         }
         Automatic(ts, false);
