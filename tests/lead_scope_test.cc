@@ -66,10 +66,37 @@ TEST(LeadScope, WithoutRoutingManagersSeeAllRepsTheirOwn) {
   for (Role r : {Role::kAdmin, Role::kMarketing}) {
     EXPECT_EQ(ScopeOf(Who("x", r), Routed()).kind, LeadScope::Kind::kAll);
   }
-  const LeadScope ana = ScopeOf(Who("ana", Role::kRep), Routed());
+  // Without routing a lead has no team: a rep sees every unowned lead.
+  const LeadScope ana = ScopeOf(Who("ana", Role::kRep), plain);
+  EXPECT_FALSE(ana.NeedsTeams());
+  EXPECT_TRUE(ana.Sees(std::nullopt, std::nullopt));
+  EXPECT_TRUE(ana.Sees(O("ana"), std::nullopt));
+  EXPECT_FALSE(ana.Sees(O("bob"), std::nullopt));
+}
+
+TEST(LeadScope, RepSeesOwnUnassignedAndTheirTeamsQueueNotAnotherTeams) {
+  const Playbook pb = Routed();
+  const LeadScope ana = ScopeOf(Who("ana", Role::kRep), pb);
+  ASSERT_EQ(ana.kind, LeadScope::Kind::kRep);
+  EXPECT_TRUE(ana.NeedsTeams());  // the queue must look the leads' teams up
   EXPECT_TRUE(ana.Sees(O("ana"), O("a")));
-  EXPECT_TRUE(ana.Sees(std::nullopt, O("b")));  // reps: unchanged, any lead with no owner
+  EXPECT_TRUE(ana.Sees(O("ana"), O("b")));            // their own, whatever its team
+  EXPECT_TRUE(ana.Sees(std::nullopt, std::nullopt));  // unassigned
+  EXPECT_TRUE(ana.Sees(std::nullopt, O("a")));        // waiting in their team's queue
+  EXPECT_FALSE(ana.Sees(std::nullopt, O("b")));       // waiting in team b's queue: b's
   EXPECT_FALSE(ana.Sees(O("bob"), O("a")));
+  const std::string why = ana.Refusal("L-7", std::nullopt, O("b"), "works");
+  EXPECT_NE(why.find("lead L-7 waits in team b's queue"), std::string::npos) << why;
+  EXPECT_NE(why.find("(ana: a)"), std::string::npos) << why;
+  // A rep of team b sees b's queue, not a's; a rep in no team only unassigned leads.
+  const LeadScope cy = ScopeOf(Who("cy", Role::kRep), pb);
+  EXPECT_TRUE(cy.Sees(std::nullopt, O("b")));
+  EXPECT_FALSE(cy.Sees(std::nullopt, O("a")));
+  const LeadScope zoe = ScopeOf(Who("zoe", Role::kRep), pb);
+  EXPECT_TRUE(zoe.Sees(std::nullopt, std::nullopt));
+  EXPECT_FALSE(zoe.Sees(std::nullopt, O("a")));
+  EXPECT_NE(zoe.Refusal("L-8", std::nullopt, O("a"), "sees").find("zoe is in no team"),
+            std::string::npos);
 }
 
 }  // namespace

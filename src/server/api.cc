@@ -770,7 +770,8 @@ ApiResponse Api::Dispatch(const ApiRequest& req, ApiResponse& res, IngestJob* jo
       owner = v == "me" ? p.user : v == "none" ? std::string() : v;
       if (p.role == Role::kRep && !owner->empty() && *owner != p.user) {
         Fail(403, "forbidden",
-             "a rep sees their own leads and unassigned ones, not " + *owner + "'s");
+             "a rep sees their own leads and unassigned ones (and their team's queue), not " +
+                 *owner + "'s");
       }
     }
     std::optional<std::string> team;  // ?team=NAME: leads whose team is NAME (docs/api.md)

@@ -9,6 +9,14 @@ LeadScope ScopeOf(const Principal& p, const Playbook& pb) {
   s.user = p.user;
   if (p.role == Role::kRep) {
     s.kind = LeadScope::Kind::kRep;
+    if (pb.routing) {
+      s.routed = true;
+      for (const RoutingTeam& t : pb.routing->teams) {
+        for (const RoutingRep& r : t.reps) {
+          if (r.name == p.user) s.teams.insert(t.name);
+        }
+      }
+    }
   } else if (p.role == Role::kManager && pb.routing) {
     s.kind = LeadScope::Kind::kTeams;
     for (const RoutingTeam& t : pb.routing->teams) {
@@ -26,7 +34,8 @@ bool LeadScope::Sees(const std::optional<std::string>& owner,
     case Kind::kAll:
       return true;
     case Kind::kRep:
-      return !owner || *owner == user;
+      if (owner) return *owner == user;
+      return !team || teams.count(*team) > 0;  // unassigned, or waiting in their team's queue
     case Kind::kTeams:
       if (team && teams.count(*team)) return true;
       if (owner) return *owner == user || reps.count(*owner) > 0;
@@ -39,8 +48,16 @@ std::string LeadScope::Refusal(const std::string& lead, const std::optional<std:
                                const std::optional<std::string>& team, const char* verb) const {
   std::string m = "lead " + lead;
   if (kind == Kind::kRep) {
-    m += " is assigned to " + owner.value_or("someone else");
-    m += std::string("; a rep ") + verb + " their own leads and unassigned ones";
+    if (owner) {
+      m += " is assigned to " + *owner;
+    } else {
+      m += " waits in team " + team.value_or("?") + "'s queue";
+    }
+    m += std::string("; a rep ") + verb +
+         " their own leads, unassigned ones and those waiting in their team's queue";
+    std::string list;
+    for (const std::string& t : teams) list += (list.empty() ? "" : ", ") + t;
+    m += list.empty() ? " (" + user + " is in no team)" : " (" + user + ": " + list + ")";
     return m;
   }
   if (owner) {

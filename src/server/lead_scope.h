@@ -1,6 +1,7 @@
 // Which leads a key's user sees and works over the API (docs/api.md, "Who
 // sees which lead"): everyone for admins and marketing; for a rep, their own
-// leads and the unassigned ones; for a manager, the leads of the teams they
+// leads, the unassigned ones and those waiting in the queue of a team they
+// are a rep of; for a manager, the leads of the teams they
 // manage in the playbook's routing block (docs/routing.md) and the
 // unassigned ones, or every lead when the playbook has no routing block.
 #pragma once
@@ -20,7 +21,8 @@ struct LeadScope {
   enum class Kind { kAll, kRep, kTeams };
   Kind kind = Kind::kAll;
   std::string user;
-  std::set<std::string> teams;  // kTeams: the teams the manager manages
+  std::set<std::string> teams;  // kTeams: the teams the manager manages; kRep: the rep's teams
+  bool routed = false;          // kRep: the playbook has a routing block (leads may have teams)
   std::set<std::string> reps;   // kTeams: the reps of those teams
 
   // Whether the user sees (and may work) a lead with this owner and team.
@@ -29,7 +31,7 @@ struct LeadScope {
   std::string Refusal(const std::string& lead, const std::optional<std::string>& owner,
                       const std::optional<std::string>& team, const char* verb) const;
   // Whether Sees() needs the lead's team (the queue looks teams up only then).
-  bool NeedsTeams() const { return kind == Kind::kTeams; }
+  bool NeedsTeams() const { return kind == Kind::kTeams || (kind == Kind::kRep && routed); }
 };
 
 // The scope of `p` under the playbook `pb` (the one in force now: team
