@@ -392,11 +392,11 @@ class Folder {
   void Automatic(Micros ts, bool activity, size_t ei = SIZE_MAX,
                  const Playbook::EventRules* rules = nullptr) {
     const Playbook& p = pb();
-    const Props* props = ei != SIZE_MAX ? &src_->props(ei) : nullptr;
-    EvalContext ctx{s_.fields.data(), props, cache_, nullptr, field_memo_.data()};
     // 1. Disqualify: event-triggered rules, then trait conditions that became true.
     const Playbook::EventRules* ev = activity ? rules : nullptr;
-    if (ev != nullptr) {
+    if (ev != nullptr && !ev->disqualify.empty()) {
+      const EvalContext ctx{s_.fields.data(), &src_->props(ei), cache_, nullptr,
+                            field_memo_.data()};
       for (int idx : ev->disqualify) {
         const DisqualifyRule& r = p.disqualify[static_cast<size_t>(idx)];
         if (r.when && !src_->DisqualifyWhen(ei, idx, *r.when, ctx)) continue;
@@ -419,6 +419,7 @@ class Folder {
     }
     // 2. Self-qualification.
     if (ev != nullptr && ev->bant_form) {
+      const Props* props = &src_->props(ei);
       BantAnswers a;
       auto get = [&](const char* k) -> std::optional<std::string> {
         const Value* v = FindProp(*props, k);
