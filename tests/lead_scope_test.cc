@@ -72,6 +72,10 @@ TEST(LeadScope, WithoutRoutingManagersSeeAllRepsTheirOwn) {
   EXPECT_TRUE(ana.Sees(std::nullopt, std::nullopt));
   EXPECT_TRUE(ana.Sees(O("ana"), std::nullopt));
   EXPECT_FALSE(ana.Sees(O("bob"), std::nullopt));
+  const std::string why = ana.Refusal("L-2", O("bob"), std::nullopt, "sees");
+  EXPECT_NE(why.find("lead L-2 is assigned to bob; a rep sees their own leads"), std::string::npos)
+      << why;
+  EXPECT_EQ(why.find("no team"), std::string::npos) << why;  // without routing, no teams to name
 }
 
 TEST(LeadScope, RepSeesOwnUnassignedAndTheirTeamsQueueNotAnotherTeams) {

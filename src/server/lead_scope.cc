@@ -55,6 +55,7 @@ std::string LeadScope::Refusal(const std::string& lead, const std::optional<std:
     }
     m += std::string("; a rep ") + verb +
          " their own leads, unassigned ones and those waiting in their team's queue";
+    if (!routed) return m;  // no teams to name
     std::string list;
     for (const std::string& t : teams) list += (list.empty() ? "" : ", ") + t;
     m += list.empty() ? " (" + user + " is in no team)" : " (" + user + ": " + list + ")";
