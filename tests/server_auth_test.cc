@@ -182,8 +182,9 @@ TEST(ServerAuth, ManagerSeesTheirTeamsLeadsOnly) {
   EXPECT_EQ(act.status, 200) << act.body;
 
   // The queue keeps the visible leads; ?team= filters by the lead's team.
-  auto ids = [&](const std::string& key, const std::string& target) {
-    HttpResult r = get(srv, key, target);
+  auto ids = [&](const std::string& key, const std::string& target,
+                 const ServerProcess* on = nullptr) {
+    HttpResult r = get(on != nullptr ? *on : srv, key, target);
     EXPECT_EQ(r.status, 200) << target << ": " << r.body;
     std::set<std::string> out;
     const nlohmann::json j = r.Json();
@@ -232,6 +233,37 @@ TEST(ServerAuth, ManagerSeesTheirTeamsLeadsOnly) {
   EXPECT_EQ(get(srv, mia, "/v1/leads/L-5").status, 403);
   EXPECT_TRUE(srv.Alive());
   EXPECT_EQ(srv.Stop(), 0);
+
+  // Reps and team queues. L-6: team b's reps are away, so it waits in team b's
+  // queue (a team, no owner): team b's, not unassigned. ana (rep, team a)
+  // neither reads, works nor lists it; bob (rep, team b) does.
+  for (const char* rep : {"bob", "cy"}) {
+    Fixture::Check(RunLeadgate({"--db", fx.db, "user", "away", rep}));
+  }
+  std::string l6 = ReadFile(fx.dir.File("l5.jsonl"));
+  for (const auto& [from, to] : {std::pair{"L-5", "L-6"}, std::pair{"x5@", "x6@"}}) {
+    for (size_t at = l6.find(from); at != std::string::npos; at = l6.find(from, at)) {
+      l6.replace(at, 3, to);
+    }
+  }
+  fx.dir.Write("l6.jsonl", l6);
+  Fixture::Check(RunLeadgate({"--db", fx.db, "ingest", fx.dir.File("l6.jsonl")}));
+  ServerProcess srv2(fx.db);
+  HttpResult l6r = get(srv2, fx.keys["admin"], "/v1/leads/L-6");
+  ASSERT_EQ(l6r.status, 200) << l6r.body;
+  ASSERT_FALSE(l6r.Json().contains("owner") && l6r.Json()["owner"].is_string()) << l6r.body;
+  HttpResult queued = get(srv2, fx.keys["rep"], "/v1/leads/L-6");
+  EXPECT_EQ(queued.status, 403) << queued.body;
+  EXPECT_NE(queued.body.find("lead L-6 waits in team b's queue"), std::string::npos) << queued.body;
+  EXPECT_NE(queued.body.find("(ana: a)"), std::string::npos) << queued.body;
+  HttpResult work = Http(srv2.port(), "POST", "/v1/leads/L-6/actions/touch",
+                         R"({"channel":"call"})", Bearer(fx.keys["rep"]));
+  EXPECT_EQ(work.status, 403) << work.body;
+  EXPECT_EQ(get(srv2, fx.keys["rep2"], "/v1/leads/L-6").status, 200);
+  EXPECT_FALSE(ids(fx.keys["rep"], "/v1/queue", &srv2).count("L-6"));
+  EXPECT_TRUE(ids(fx.keys["rep2"], "/v1/queue", &srv2).count("L-6"));
+  EXPECT_TRUE(ids(fx.keys["rep"], "/v1/queue", &srv2).count("L-3"));  // unassigned: every rep's
+  EXPECT_EQ(srv2.Stop(), 0);
 }
 
 }  // namespace
