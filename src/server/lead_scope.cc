@@ -47,31 +47,26 @@ bool LeadScope::Sees(const std::optional<std::string>& owner,
 std::string LeadScope::Refusal(const std::string& lead, const std::optional<std::string>& owner,
                                const std::optional<std::string>& team, const char* verb) const {
   std::string m = "lead " + lead;
-  if (kind == Kind::kRep) {
-    if (owner) {
-      m += " is assigned to " + *owner;
-    } else {
-      m += " waits in team " + team.value_or("?") + "'s queue";
-    }
-    m += std::string("; a rep ") + verb +
-         " their own leads, unassigned ones and those waiting in their team's queue";
-    if (!routed) return m;  // no teams to name
-    std::string list;
-    for (const std::string& t : teams) list += (list.empty() ? "" : ", ") + t;
-    m += list.empty() ? " (" + user + " is in no team)" : " (" + user + ": " + list + ")";
-    return m;
-  }
   if (owner) {
     m += " is assigned to " + *owner;
-    if (team) m += " (team " + *team + ")";
+    if (team && kind != Kind::kRep) m += " (team " + *team + ")";
   } else {
     m += " waits in team " + team.value_or("?") + "'s queue";
   }
-  m += std::string("; a manager ") + verb + " the leads of the teams they manage";
-  std::string list;
-  for (const std::string& t : teams) list += (list.empty() ? "" : ", ") + t;
-  m += list.empty() ? " (" + user + " manages none)" : " (" + user + ": " + list + ")";
-  m += " and unassigned ones";
+  // " (user: their teams)", or " (user NONE)" when they have none.
+  auto their_teams = [&](const char* none) {
+    std::string list;
+    for (const std::string& t : teams) list += (list.empty() ? "" : ", ") + t;
+    return list.empty() ? " (" + user + " " + none + ")" : " (" + user + ": " + list + ")";
+  };
+  if (kind == Kind::kRep) {
+    m += std::string("; a rep ") + verb +
+         " their own leads, unassigned ones and those waiting in their team's queue";
+    if (routed) m += their_teams("is in no team");  // without routing, no teams to name
+    return m;
+  }
+  m += std::string("; a manager ") + verb + " the leads of the teams they manage" +
+       their_teams("manages none") + " and unassigned ones";
   return m;
 }
 
