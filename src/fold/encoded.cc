@@ -4,6 +4,7 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -76,10 +77,10 @@ uint32_t EventEncoder::TvalId(uint32_t key, const Value& v) {
   const uint64_t h = Mix(ValueHash(v) ^ (static_cast<uint64_t>(key) << 40));
   const auto [id, fresh] = tvals_.Find(
       h, static_cast<uint32_t>(out_->tval_key.size()),
-      [&](uint32_t id) { return out_->tval_key[id] == key && ValueIs(out_->tval_value[id], v); });
+      [&](uint32_t id) { return out_->tval_key[id] == key && ValueIs(out_->tval[id].value, v); });
   if (fresh) {
     out_->tval_key.push_back(key);
-    out_->tval_value.push_back(v);
+    out_->tval.push_back(FieldValue{FieldValue::State::kOk, v});
   }
   return id;
 }
@@ -145,7 +146,7 @@ void EventEncoder::Append(const EncodedEvents& other) {
       if (tv_map[otv] == kNoId) {
         const uint32_t okey = other.tval_key[otv];
         if (key_map[okey] == kNoId) key_map[okey] = out_->prop_keys[b + k];
-        tv_map[otv] = TvalId(key_map[okey], other.tval_value[otv]);
+        tv_map[otv] = TvalId(key_map[okey], other.tval[otv].value);
       }
       out_->prop_tvals[b + k] = tv_map[otv];
     }
@@ -172,6 +173,15 @@ void FieldLeaves(const Condition& c, std::vector<const Condition*>* out) {
     return;
   }
   if (!c.on_property) out->push_back(&c);
+}
+
+const FieldValue kMissingField{};
+
+// Whether ReadAsField(v.value, kText) is v itself, bit for bit: a string
+// with no flag and a zero number (what the fold's text typing also relies on).
+bool TypesAsItself(const FieldValue& v) {
+  return v.value.kind == Value::Kind::kString && !v.value.b && v.value.num == 0 &&
+         !std::signbit(v.value.num);
 }
 
 // Whether these patterns were compiled with the same options (one RE2::Set).
@@ -269,34 +279,34 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
       t->plans[a].dq_begin += shift;
     }
   }
-  // Trait values: their field and typed value.
+  // Trait values: their field and typed value. A text given to a text field
+  // types as itself (ReadAsField: kOk, Value::String of the text): those
+  // point into the log; the others are typed into tv_owned.
   const size_t ntv = log.tval_key.size();
   t->tv_field.assign(ntv, -1);
-  t->tv_typed.assign(ntv + 1, FieldValue{});  // [ntv]: a missing field
+  t->tv_typed.assign(ntv + 1, &kMissingField);  // [ntv]: a missing field
   std::vector<std::vector<uint32_t>> by_field(p.fields.size());
+  std::vector<uint32_t> retyped;  // values typed into tv_owned, in order
   for (size_t v = 0; v < ntv; ++v) {
     const int32_t f = t->key_field[log.tval_key[v]];
     t->tv_field[v] = f;
-    if (f >= 0) by_field[static_cast<size_t>(f)].push_back(static_cast<uint32_t>(v));
+    if (f < 0) continue;
+    by_field[static_cast<size_t>(f)].push_back(static_cast<uint32_t>(v));
+    if (p.fields[static_cast<size_t>(f)].type == FieldType::kText && TypesAsItself(log.tval[v])) {
+      t->tv_typed[v] = &log.tval[v];
+    } else {
+      retyped.push_back(static_cast<uint32_t>(v));
+    }
   }
-  Parallel(ntv, threads, [&](size_t, size_t b, size_t e) {
-    for (size_t v = b; v < e; ++v) {
-      const int32_t f = t->tv_field[v];
-      if (f < 0) continue;
-      const Value& raw = log.tval_value[v];
-      const FieldType type = p.fields[static_cast<size_t>(f)].type;
-      FieldValue& out = t->tv_typed[v];
-      if (type == FieldType::kText && raw.kind == Value::Kind::kString) {
-        // What ReadAsField gives (kOk, Value::String(raw.str)), without its
-        // intermediate copy (as Folder::SetField).
-        out.state = FieldValue::State::kOk;
-        out.value.kind = Value::Kind::kString;
-        out.value.str = raw.str;
-      } else {
-        out = ReadAsField(raw, type);
-      }
+  t->tv_owned.assign(retyped.size(), FieldValue{});
+  Parallel(retyped.size(), threads, [&](size_t, size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) {
+      const uint32_t v = retyped[k];
+      const FieldType type = p.fields[static_cast<size_t>(t->tv_field[v])].type;
+      t->tv_owned[k] = ReadAsField(log.tval[v].value, type);
     }
   });
+  for (size_t k = 0; k < retyped.size(); ++k) t->tv_typed[retyped[k]] = &t->tv_owned[k];
   // Fit and trait disqualify rules: each field leaf is classified on every
   // value of its field (and on a missing one); the `matches` leaves of one
   // field with one RE2::Set pass per value, the same answers as one
@@ -329,39 +339,49 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
     for (const Condition* c : leaves) {
       (c->op == Condition::Op::kMatches && c->re ? regex : other).push_back(c);
     }
-    std::unique_ptr<RE2::Set> set;
-    if (regex.size() >= 2 && SameOptions(regex)) {
-      set = std::make_unique<RE2::Set>(regex[0]->re->options(), RE2::UNANCHORED);
+    // One RE2::Set per thread: threads sharing one contend for its DFA
+    // cache. Every part compiles the same patterns, so each answers alike;
+    // a part whose copy fails to compile evaluates the leaves one by one.
+    auto make_set = [&]() -> std::unique_ptr<RE2::Set> {
+      auto set = std::make_unique<RE2::Set>(regex[0]->re->options(), RE2::UNANCHORED);
       for (const Condition* c : regex) {
-        if (set->Add(c->re->pattern(), nullptr) < 0) {
-          set.reset();
-          break;
-        }
+        if (set->Add(c->re->pattern(), nullptr) < 0) return nullptr;
       }
-      if (set && !set->Compile()) set.reset();
-    }
+      return set->Compile() ? std::move(set) : nullptr;
+    };
+    std::unique_ptr<RE2::Set> set;
+    if (regex.size() >= 2 && SameOptions(regex)) set = make_set();
     if (!set) {
       other.insert(other.end(), regex.begin(), regex.end());
       regex.clear();
     }
     const std::vector<uint32_t>& vals = by_field[f];
-    Parallel(vals.size(), threads, [&](size_t, size_t b, size_t e) {
+    Parallel(vals.size(), threads, [&](size_t part, size_t b, size_t e) {
+      std::unique_ptr<RE2::Set> own = part > 0 && set ? make_set() : nullptr;
+      RE2::Set* part_set = part == 0 ? set.get() : own.get();
       std::vector<FieldValue> fields(p.fields.size());
       const EvalContext ctx{fields.data(), nullptr, nullptr, nullptr, nullptr};
       std::vector<int> hits;
       for (size_t k = b; k < e; ++k) {
         const uint32_t tv = vals[k];
-        fields[f] = t->tv_typed[tv];
+        const FieldValue& typed = *t->tv_typed[tv];
+        // The context's copy of the value only when a leaf is evaluated on it.
+        bool copied = false;
+        auto in_context = [&] {
+          if (!copied) fields[f] = typed;
+          copied = true;
+        };
         for (const Condition* c : other) {
+          in_context();
           t->leaf[static_cast<size_t>(c->leaf)][tv] = Evaluate(*c, ctx) ? 1 : 0;
         }
         if (regex.empty()) continue;
-        const std::string* text = MatchText(fields[f]);
+        const std::string* text = MatchText(typed);
         bool done = false;
-        if (text != nullptr) {
+        if (text != nullptr && part_set != nullptr) {
           hits.clear();
           RE2::Set::ErrorInfo err{RE2::Set::kNoError};
-          const bool any = set->Match(*text, &hits, &err);
+          const bool any = part_set->Match(*text, &hits, &err);
           if (any || err.kind == RE2::Set::kNoError) {
             for (int h : hits)
               t->leaf[static_cast<size_t>(regex[static_cast<size_t>(h)]->leaf)][tv] = 1;
@@ -369,6 +389,7 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
           }
         }
         if (!done) {
+          in_context();
           for (const Condition* c : regex) {
             t->leaf[static_cast<size_t>(c->leaf)][tv] = Evaluate(*c, ctx) ? 1 : 0;
           }
@@ -490,7 +511,7 @@ class EncodedSource {
     const ReplayClassifier::Plan& plan = v_->plans[act_[i]];
     return plan.eng_per_event || plan.dq_per_event;
   }
-  const FieldValue& Typed(uint32_t tv) const { return v_->tv_typed[tv]; }
+  const FieldValue& Typed(uint32_t tv) const { return *v_->tv_typed[tv]; }
   // Fit rule / trait disqualify rule i on the fields' value ids: its result
   // (0/1), or -1 when it is not classified whole (several fields).
   int FitHolds(size_t i, const uint32_t* field_tv) const {

@@ -33,7 +33,10 @@ struct EncodedEvents {
   // property sets of identify events only (else kNoId).
   std::vector<uint32_t> prop_tvals;
   std::vector<uint32_t> tval_key;  // trait value id -> key id
-  std::vector<Value> tval_value;   // trait value id -> the value as given
+  // Trait value id -> the value as given (`.value`), with state kOk: what
+  // ReadAsField makes of a text given to a text field, so the
+  // classification types those values by pointing here, without a copy.
+  std::vector<FieldValue> tval;
   // Activity ids: distinct (name id, property-set id) pairs; an activity's
   // rules are classified once per activity id.
   std::vector<uint32_t> act_name, act_prop;
@@ -145,8 +148,12 @@ class ReplayClassifier {
     std::vector<int32_t> key_field;                  // by key id: Playbook::FieldIndex
     std::vector<Plan> plans;                         // by activity id
     std::vector<int32_t> plan_rules;
-    std::vector<int32_t> tv_field;     // by trait value id: its field, or -1
-    std::vector<FieldValue> tv_typed;  // by trait value id: typed as its field
+    std::vector<int32_t> tv_field;  // by trait value id: its field, or -1
+    // By trait value id: typed as its field (at [ids], a missing field).
+    // Points into the log (EncodedEvents::tval) when that is the typed value
+    // (a text given to a text field), else into tv_owned.
+    std::vector<const FieldValue*> tv_typed;
+    std::vector<FieldValue> tv_owned;
     // By Condition::leaf (a leaf on a field) of a rule that reads several
     // fields: by trait value id of that field, its result (1 true); at index
     // tv_field.size(), on a missing field.
