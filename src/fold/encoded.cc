@@ -466,8 +466,9 @@ class EncodedSource {
   const Props& props(size_t i) const { return log_.props[prop_[i]]; }
   void SetVersion(size_t v, const Playbook&) { v_ = &c_->versions_[v]; }
   const Playbook::EventRules* Rules(size_t i) const { return v_->rules[log_.act_name[act_[i]]]; }
-  void Score(EngagementState& eng, size_t i, const Playbook::EventRules* rules,
-             const FieldValue* fields, MatchCache* cache) {
+  [[gnu::always_inline]] void Score(EngagementState& eng, size_t i,
+                                    const Playbook::EventRules* rules, const FieldValue* fields,
+                                    MatchCache* cache) {
     const ReplayClassifier::Plan& plan = v_->plans[act_[i]];
     if (!plan.eng_per_event) {
       eng.AddMatched(v_->plan_rules.data() + plan.eng_begin, plan.eng_n, ts_[i]);

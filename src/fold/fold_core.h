@@ -440,25 +440,39 @@ class Folder {
       }
     }
     // 3. MQL.
-    bool eligible = s_.stage == Stage::kLead ||
-                    (s_.stage == Stage::kNurture && activity && nurture_at_ && ts > *nurture_at_);
-    if (eligible && p.mql.defined) {
-      bool ok = !(p.mql.fit && !(fit_ >= *p.mql.fit));
-      // Engagement at ts is at most its bound (decay only lowers a sum that
-      // is not negative): a check the bound fails fails on the decayed
-      // value too, so the decay is computed only when it can pass.
-      if (ok) {
-        const double bound = eng_.BoundAt(ts);
-        if (p.mql.engagement && !(bound >= *p.mql.engagement)) ok = false;
-        if (p.mql.total && !(fit_ + bound >= *p.mql.total)) ok = false;
-      }
-      if (ok) {
-        const double eng = eng_.At(ts);
-        if (p.mql.engagement && !(eng >= *p.mql.engagement)) ok = false;
-        if (p.mql.total && !(fit_ + eng >= *p.mql.total)) ok = false;
-      }
+    if (!MqlRuledOut(ts, activity)) {
+      bool ok = true;
+      const double eng = eng_.At(ts);
+      if (p.mql.engagement && !(eng >= *p.mql.engagement)) ok = false;
+      if (p.mql.total && !(fit_ + eng >= *p.mql.total)) ok = false;
       if (ok) Move(ts, Stage::kMql, "engine", "mql threshold", std::nullopt, false);
     }
+  }
+
+  // Whether the lead cannot enter MQL at ts, known without the decay: it is
+  // not eligible, or the fit fails, or the engagement's bound fails (decay
+  // only lowers a sum that is not negative, so a check the bound fails fails
+  // on the decayed value too). False: the decayed check decides.
+  bool MqlRuledOut(Micros ts, bool activity) const {
+    const Playbook& p = pb();
+    const bool eligible = s_.stage == Stage::kLead || (s_.stage == Stage::kNurture && activity &&
+                                                       nurture_at_ && ts > *nurture_at_);
+    if (!eligible || !p.mql.defined) return true;
+    if (p.mql.fit && !(fit_ >= *p.mql.fit)) return true;
+    const double bound = eng_.BoundAt(ts);
+    if (p.mql.engagement && !(bound >= *p.mql.engagement)) return true;
+    if (p.mql.total && !(fit_ + bound >= *p.mql.total)) return true;
+    return false;
+  }
+
+  // Whether Automatic after activity `rules` at ts can change nothing (the
+  // common case, decided inline): the activity has no event-triggered
+  // disqualify rule and is no BANT form, the trait conditions are as at
+  // the previous point, and the lead cannot enter MQL.
+  bool ActivityChangesNothing(Micros ts, const Playbook::EventRules* rules) const {
+    if (traits_changed_) return false;
+    if (rules != nullptr && (!rules->disqualify.empty() || rules->bant_form)) return false;
+    return MqlRuledOut(ts, /*activity=*/true);
   }
 
   void Touch(Micros ts) {
@@ -518,7 +532,7 @@ class Folder {
         }
         const Playbook::EventRules* rules = src_->Rules(i);
         src_->Score(eng_, i, rules, s_.fields.data(), cache_);
-        Automatic(ts, true, i, rules);
+        if (!ActivityChangesNothing(ts, rules)) Automatic(ts, true, i, rules);
         break;
       }
       case EventType::kOther:
