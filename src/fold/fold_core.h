@@ -253,11 +253,14 @@ class Folder {
       if (nv.state == cur.state && nv.value == cur.value) return false;
       fields_dirty_ = true;
     }
-    const Playbook& p = pb();
-    for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
-      if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
-    }
+    ClearFieldMemo(fi);
     return true;
+  }
+  // The memo of matches on field f (its value changed).
+  void ClearFieldMemo(size_t f) {
+    const Playbook& p = pb();
+    if (f >= p.field_memo_groups.size()) return;
+    for (int g : p.field_memo_groups[f]) field_memo_[static_cast<size_t>(g)] = MatchCache::Entry{};
   }
 
   // Types trait value `v` (null: removed) as field f. Returns whether the
@@ -283,9 +286,7 @@ class Folder {
       if (nv.state == cur.state && nv.value == cur.value) return false;
       cur = std::move(nv);
     }
-    for (size_t g = 0; g < p.memo_group_field.size(); ++g) {
-      if (p.memo_group_field[g] == f) field_memo_[g] = MatchCache::Entry{};
-    }
+    ClearFieldMemo(fi);
     return true;
   }
 

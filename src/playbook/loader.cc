@@ -711,6 +711,12 @@ class Loader {
     auto it = memo_targets_.find(key);
     if (it == memo_targets_.end() || it->second.second == 64) {
       pb_->memo_group_field.push_back(c->on_property ? -1 : c->field);
+      if (!c->on_property && c->field >= 0) {
+        auto& by_field = pb_->field_memo_groups;
+        if (by_field.size() <= static_cast<size_t>(c->field))
+          by_field.resize(static_cast<size_t>(c->field) + 1);
+        by_field[static_cast<size_t>(c->field)].push_back(pb_->memo_groups);
+      }
       it = memo_targets_.insert_or_assign(key, std::make_pair(pb_->memo_groups++, 0)).first;
     }
     c->memo_group = it->second.first;

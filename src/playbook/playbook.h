@@ -298,6 +298,9 @@ struct Playbook {
   // split every 64 patterns; per group, its field index or -1 (a property).
   int memo_groups = 0;
   std::vector<int> memo_group_field;
+  // By field index: its groups (the same relation by field; shorter than
+  // fields when the last fields have none).
+  std::vector<std::vector<int>> field_memo_groups;
   int field_leaves = 0;                     // conditions' leaves on fields (Condition::leaf)
   std::vector<std::string> property_names;  // by Condition::prop_slot
   std::string source;                       // the YAML text
