@@ -379,8 +379,12 @@ void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int thread
         const std::string* text = MatchText(typed);
         bool done = false;
         if (text != nullptr && part_set != nullptr) {
-          hits.clear();
+          // Most values match none of the patterns: asked first whether any
+          // matches (no list of hits: no allocation), then which.
           RE2::Set::ErrorInfo err{RE2::Set::kNoError};
+          if (!part_set->Match(*text, nullptr, &err) && err.kind == RE2::Set::kNoError) continue;
+          hits.clear();
+          err.kind = RE2::Set::kNoError;
           const bool any = part_set->Match(*text, &hits, &err);
           if (any || err.kind == RE2::Set::kNoError) {
             for (int h : hits)
