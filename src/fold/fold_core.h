@@ -664,10 +664,11 @@ class Folder {
     Micros t = opts_.as_of == INT64_MAX ? s_.last_at : opts_.as_of;
     s_.playbook_version = version();
     s_.fit = fit_;
-    s_.engagement_raw = eng_.RawAt(t);
-    s_.engagement = eng_.At(t);
+    const double raw = eng_.RawAt(t);
+    s_.engagement_raw = raw;
+    s_.engagement = eng_.Capped(raw);
     s_.total = s_.fit + s_.engagement;
-    s_.engagement_sum_at_ref = eng_.RawAt(s_.last_at);
+    s_.engagement_sum_at_ref = t == s_.last_at ? raw : eng_.RawAt(s_.last_at);
     s_.engagement_ref = s_.last_at;
     // The fit rules that held at the last change of the fields (fit_ is
     // recomputed on every change).

@@ -56,12 +56,6 @@ double EngagementState::RawAt(Micros t) const {
   return total_ * Decay(t - total_ref_);
 }
 
-double EngagementState::At(Micros t) const {
-  double raw = RawAt(t);
-  if (pb_ != nullptr && pb_->cap) return std::min(*pb_->cap, raw);
-  return raw;
-}
-
 void EngagementState::Explain(Micros t, std::vector<ExplanationLine>* out) const {
   ForEachLine(t, [&](int i, int64_t count, double pts) {
     if (i < 0) {

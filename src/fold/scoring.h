@@ -2,6 +2,7 @@
 // per-rule limits in rolling windows, and the cap; the explanation rule by rule.
 #pragma once
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
@@ -51,7 +52,12 @@ class EngagementState {
   // Raw (uncapped) engagement at time t >= the last activity.
   double RawAt(Micros t) const;
   // Capped engagement at t.
-  double At(Micros t) const;
+  double At(Micros t) const { return Capped(RawAt(t)); }
+  // A raw engagement capped as At caps it.
+  double Capped(double raw) const {
+    if (pb_ != nullptr && pb_->cap) return std::min(*pb_->cap, raw);
+    return raw;
+  }
   // A bound At(t) never exceeds, without computing the decay: the capped sum
   // at its last activity when that sum is not negative and t is not before
   // it (a decay factor is at most 1, and rounding keeps the order), else
