@@ -4,7 +4,7 @@
 # `leadgate serve --threads 1 --quiet` on 127.0.0.1:0, stopped by its PID.
 # Usage: bench/serve_cpu.sh track|batch|read SECONDS [perf]
 # Env: BIN (default build/leadgate), LOAD (default build/lead_read_load), RATE
-# (read: requests/s, default 5000).
+# (read: requests/s, default 5000), PAGE (the store's page size: `init --page-size`).
 # batch = 8 connections of bench/wrk/batch.lua (500 events each);
 # track = 64 connections of bench/wrk/track.lua;
 # read = GET /v1/leads/{id} at a fixed RATE with a manager's key over 2,000
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/leadgate}
 T=$(mktemp -d "${TMPDIR:-/tmp}/lg-cpu.XXXXXX")
-$BIN --db "$T/db" init --playbook playbooks/default.yaml >/dev/null
+$BIN --db "$T/db" init --playbook playbooks/default.yaml ${PAGE:+--page-size "$PAGE"} >/dev/null
 $BIN --db "$T/db" user add hub --role marketing >/dev/null
 IKEY=$($BIN --db "$T/db" key create hub --ingest-only 2>/dev/null)
 $BIN --db "$T/db" user add mia --role manager >/dev/null

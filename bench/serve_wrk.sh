@@ -8,7 +8,8 @@
 #   bench/serve_wrk.sh [SECONDS] [CONNECTIONS]     (defaults 10 and 64)
 # Env: THREADS (server network threads, default 1), PER (default 500),
 #      RATE (lead reads/s, default 10000), LOG=1 (request logs to a file),
-#      PHASES (default "track batch read").
+#      PHASES (default "track batch read"), PAGE (the store's page size,
+#      `init --page-size`; default the store's default, 16384).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/leadgate
@@ -26,7 +27,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-$BIN --db "$T/db" init --playbook playbooks/default.yaml >/dev/null
+$BIN --db "$T/db" init --playbook playbooks/default.yaml ${PAGE:+--page-size "$PAGE"} >/dev/null
 $BIN --db "$T/db" user add hub --role marketing >/dev/null
 $BIN --db "$T/db" user add mia --role manager >/dev/null
 IKEY=$($BIN --db "$T/db" key create hub --ingest-only 2>/dev/null)

@@ -87,6 +87,44 @@ TEST(CliInit, BadPlaybookCreatesNoStore) {
   EXPECT_FALSE(fs::exists(lg2.db()));
 }
 
+// The page size SQLite wrote in the store's header (bytes 16-17, big
+// endian; 1 means 65536).
+int StorePageSize(const std::string& db) {
+  std::ifstream in(db, std::ios::binary);
+  unsigned char h[18] = {};
+  in.read(reinterpret_cast<char*>(h), sizeof h);
+  if (!in) return 0;
+  const int v = h[16] << 8 | h[17];
+  return v == 1 ? 65536 : v;
+}
+
+TEST(CliInit, PageSizeIsTheStoresAndABadOneCreatesNoStore) {
+  Lg dflt(/*init=*/false);
+  ASSERT_EQ(dflt.Run({"init", "--playbook", "playbook.yaml"}).exit_code, 0);
+  EXPECT_EQ(StorePageSize(dflt.db()), 16384);
+
+  Lg small(/*init=*/false);
+  RunResult r = small.Run({"init", "--playbook", "playbook.yaml", "--page-size", "4096"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(StorePageSize(small.db()), 4096);
+  // The store works as any other.
+  ASSERT_EQ(small.Ingest("base.jsonl", kBase).exit_code, 0);
+  EXPECT_EQ(small.Show("L-1", kT)["stage"], "mql");
+  EXPECT_EQ(StorePageSize(small.db()), 4096);
+
+  for (const char* bad : {"3000", "256", "131072", "0", "-4096"}) {
+    Lg lg(/*init=*/false);
+    r = lg.Run({"init", "--playbook", "playbook.yaml", "--page-size", bad});
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_NE(r.err.find(std::string("--page-size ") + bad), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("power of two from 512 to 65536"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(lg.db())) << bad;
+  }
+  Lg words(/*init=*/false);
+  EXPECT_EQ(words.Run({"init", "--playbook", "playbook.yaml", "--page-size", "big"}).exit_code, 2);
+  EXPECT_FALSE(fs::exists(words.db()));
+}
+
 TEST(CliInit, WithoutPlaybookIsAUsageError) {
   Lg lg(/*init=*/false);
   EXPECT_EQ(lg.Run({"init"}).exit_code, 2);

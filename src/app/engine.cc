@@ -76,10 +76,13 @@ std::string DescribeLead(const std::map<std::string, Value>& traits) {
   return out;
 }
 
-Status Engine::Init(const std::string& db_path, const std::string& playbook_path) {
+Status Engine::Init(const std::string& db_path, const std::string& playbook_path, int page_size) {
+  if (std::string why = Store::PageSizeProblem(page_size); !why.empty()) {
+    return Status::Invalid(why);
+  }
   auto pb = LoadPlaybookFile(playbook_path);
   if (!pb.ok()) return pb.status();
-  auto store = Store::Open(db_path, true);
+  auto store = Store::Open(db_path, true, page_size);
   if (!store.ok()) return store.status();
   if (Status s = (*store)->Begin(); !s.ok()) return s;
   if (Status s = (*store)->AddPlaybook(1, INT64_MIN, (*pb)->source, playbook_path); !s.ok()) {

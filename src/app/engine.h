@@ -135,7 +135,8 @@ class Engine {
  public:
   ~Engine();
   static Result<std::unique_ptr<Engine>> Open(const std::string& db_path);
-  static Status Init(const std::string& db_path, const std::string& playbook_path);
+  static Status Init(const std::string& db_path, const std::string& playbook_path,
+                     int page_size = Store::kDefaultPageSize);
 
   Status ApplyPlaybook(const std::string& path, Micros at, int64_t* version);
   Status AddUser(const std::string& name, const std::string& role);

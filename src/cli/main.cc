@@ -118,9 +118,13 @@ int Main(int argc, char** argv) {
   // init
   auto* init = app.add_subcommand("init", "create a new store with a playbook as version 1");
   std::string init_pb;
+  int init_page_size = Store::kDefaultPageSize;
   init->add_option("--playbook", init_pb, "the playbook YAML")->required();
+  init->add_option("--page-size", init_page_size,
+                   "SQLite page size in bytes (default 16384; 4096 for single-event HTTP ingest, "
+                   "docs/storage.md)");
   init->callback([&] {
-    Status s = Engine::Init(db, init_pb);
+    Status s = Engine::Init(db, init_pb, init_page_size);
     if (s.ok()) std::cout << "created " << db << " with playbook " << init_pb << " as version 1\n";
     rc = ExitFor(s);
   });

@@ -229,7 +229,18 @@ Status Guard(F&& f) {
 
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create) {
+std::string Store::PageSizeProblem(int page_size) {
+  const bool power_of_two = page_size > 0 && (page_size & (page_size - 1)) == 0;
+  if (power_of_two && page_size >= 512 && page_size <= 65536) return "";
+  return "--page-size " + std::to_string(page_size) +
+         ": a page size is a power of two from 512 to 65536 bytes (default " +
+         std::to_string(kDefaultPageSize) + "; 4096 suits single-event HTTP ingest)";
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create, int page_size) {
+  if (create) {
+    if (std::string why = PageSizeProblem(page_size); !why.empty()) return Status::Invalid(why);
+  }
   std::error_code ec;
   bool exists = std::filesystem::exists(path, ec);
   if (create && exists) {
@@ -246,7 +257,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create)
         path, SQLite::OPEN_NOMUTEX |
                   (create ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE : SQLite::OPEN_READWRITE));
     s->db_->setBusyTimeout(10000);
-    if (create) s->db_->exec("PRAGMA page_size=16384");  // before the first table
+    // Before the first table (docs/storage.md "Page size").
+    if (create) s->db_->exec("PRAGMA page_size=" + std::to_string(page_size));
     s->db_->exec("PRAGMA journal_mode=WAL");
     s->db_->exec("PRAGMA synchronous=FULL");
     s->db_->exec("PRAGMA foreign_keys=ON");

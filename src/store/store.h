@@ -55,8 +55,13 @@ class Store {
  public:
   ~Store();
   // Opens an existing store (create=false) or creates a new one (create=true;
-  // refuses when the file exists).
-  static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create);
+  // refuses when the file exists) with pages of `page_size` bytes (a power
+  // of two from 512 to 65536; docs/storage.md "Page size").
+  static constexpr int kDefaultPageSize = 16384;
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create,
+                                             int page_size = kDefaultPageSize);
+  // Why `page_size` is not a page size SQLite takes ("" when it is).
+  static std::string PageSizeProblem(int page_size);
 
   // Page cache size for this connection (the default is 192 MB).
   void SetCacheKiB(int kib);
