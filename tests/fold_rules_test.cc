@@ -991,6 +991,32 @@ TEST(FoldDisqualify, TraitConditionFiresAtTheFirstPointWhenTrue) {
   EXPECT_EQ(h.playbook_version, 1);
 }
 
+// A trait condition that holds on a lead with no traits fires at the lead's
+// first point, even when that point is an activity (no identify before it)
+// that cannot make it an MQL (the fold skips most such activities' checks).
+TEST(FoldDisqualify, TraitConditionTrueOnNoTraitsFiresAtAFirstActivity) {
+  Lead l(PB(R"(
+fields:
+  email: text
+engagement:
+  rules:
+    - { id: webinar, event: webinar_attended, points: 10 }
+disqualify:
+  - id: no-email
+    when: { not: { field: email, exists: true } }
+    reason: No email given
+mql:
+  engagement: 50
+)"));
+  l.Track("2026-03-01T10:00:00Z", "webinar_attended");
+  l.Track("2026-03-02T10:00:00Z", "webinar_attended");
+  LeadState s = l.Latest();
+  EXPECT_EQ(s.stage, Stage::kDisq) << Summary(s);
+  ASSERT_EQ(s.history.size(), 1u) << Summary(s);
+  EXPECT_EQ(s.history[0].rule.value_or(""), "no-email");
+  EXPECT_EQ(s.history[0].at, T("2026-03-01T10:00:00Z"));
+}
+
 TEST(FoldDisqualify, TraitConditionFiresWhenItBecomesTrue) {
   Lead l(PB(kStagePlaybook));
   l.Identify("2026-03-01T09:00:00Z", {{"email", S("bob@acme.io")}});
