@@ -213,5 +213,39 @@ TEST(ReplayEncoded, EqualsTheLiveFoldUnderMixedPropertyAndFieldConditions) {
   }
 }
 
+// The classification splits its values between threads from 4,096 values
+// on (each thread with its own RE2::Set of a field's patterns): with 5,000
+// leads, every email and most job titles are classified in two parts, and
+// the replay still gives every lead its live state.
+TEST(ReplayEncoded, TwoClassifyingThreadsGiveTheLiveStates) {
+  demo::GenOptions opt;
+  opt.leads = 5000;
+  opt.events = 12000;
+  opt.seed = 5;
+  std::ostringstream gen;
+  demo::GenerateEvents(opt, gen);
+  std::vector<Event> events = ParseEventLines(gen.str());
+  std::map<std::string, std::vector<const Event*>> by_lead;
+  for (const Event& e : events) by_lead[e.lead_id].push_back(&e);
+  ReplayLog log;
+  BuildReplayLog(events, {}, &log);
+  ASSERT_GT(log.encoded.tval_key.size(), 2u * 4096u);
+  const std::vector<PlaybookVersion> versions = {Versions()[0]};
+  std::vector<std::string> one(log.leads.size()), two(log.leads.size());
+  ReplayAll(log, versions, 1, [&](size_t i, const LeadState& s) { one[i] = Describe(s); });
+  ReplayAll(log, versions, 2, [&](size_t i, const LeadState& s) { two[i] = Describe(s); });
+  int disqualified = 0;
+  for (size_t i = 0; i < log.leads.size(); ++i) {
+    const ReplayLead& l = log.leads[i];
+    const LeadState live = Fold(l.id, by_lead[l.id], {}, versions, {});
+    disqualified += live.stage == Stage::kDisq;
+    EXPECT_EQ(Describe(live), one[i]) << l.id;
+    EXPECT_EQ(one[i], two[i]) << l.id;
+  }
+  // The patterns on emails and titles decide something: some leads are
+  // disqualified by them.
+  EXPECT_GT(disqualified, 50);
+}
+
 }  // namespace
 }  // namespace leadgate
