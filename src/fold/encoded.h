@@ -149,7 +149,8 @@ class ReplayClassifier {
     std::vector<Plan> plans;                         // by activity id
     std::vector<int32_t> plan_rules;
     std::vector<int32_t> tv_field;  // by trait value id: its field, or -1
-    // By trait value id: typed as its field (at [ids], a missing field).
+    // By trait value id: typed as its field (at index tv_field.size(), a
+    // missing field).
     // Points into the log (EncodedEvents::tval) when that is the typed value
     // (a text given to a text field), else into tv_owned.
     std::vector<const FieldValue*> tv_typed;
