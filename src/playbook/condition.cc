@@ -197,6 +197,11 @@ MatchCache::Entry* MatchCache::Find(int group, std::string_view value) {
 }
 
 void EvalScratch::Prepare(int prop_slots, int memo_groups) {
+  if (props.size() == static_cast<size_t>(prop_slots) &&
+      entries.size() == static_cast<size_t>(memo_groups)) {
+    Next();  // the same shape: a new stamp makes every slot stale
+    return;
+  }
   props.assign(static_cast<size_t>(prop_slots), {0, nullptr});
   entries.assign(static_cast<size_t>(memo_groups), {0, nullptr});
   stamp = 1;
