@@ -10,9 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <sstream>
 
-#include "demo/generator.h"
 #include "fold/fold.h"
 #include "fold_support.h"
 #include "ingest/jsonl.h"
@@ -21,6 +19,7 @@ namespace leadgate {
 namespace {
 
 using fold_support::Describe;
+using fold_support::GeneratedLines;
 using fold_support::ParseEventLines;
 
 constexpr Micros kStart = 1772323200LL * 1000000;  // 2026-03-01T00:00:00Z
@@ -73,13 +72,7 @@ std::vector<PlaybookVersion> Versions() {
 }
 
 std::vector<Event> Events() {
-  demo::GenOptions opt;
-  opt.leads = 400;
-  opt.events = 8000;
-  opt.seed = 7;
-  std::ostringstream gen;
-  demo::GenerateEvents(opt, gen);
-  std::string data = gen.str();
+  std::string data = GeneratedLines(400, 8000, 7);
   // Hand-made leads: competitor and changing emails, removed traits, nested
   // and odd values, ties at one timestamp.
   auto line = [&](const std::string& type, const std::string& lead, const std::string& body,

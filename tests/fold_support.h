@@ -1,19 +1,33 @@
 // Shared by the fold tests (fold_perf_regress_test.cc, replay_encoded_test.cc):
-// parsing generated JSON lines into events, and a text of a folded state
+// generated JSON lines, parsing them into events, and a text of a folded state
 // whose digest the regression test pins (so: never change what it prints).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "demo/generator.h"
 #include "fold/fold.h"
 #include "ingest/jsonl.h"
 
 namespace leadgate::fold_support {
+
+// The demo generator's JSON lines for `leads` leads and `events` activities
+// from `seed` (demo::GenerateEvents with the other options at their defaults).
+inline std::string GeneratedLines(int64_t leads, int64_t events, uint64_t seed) {
+  demo::GenOptions opt;
+  opt.leads = leads;
+  opt.events = events;
+  opt.seed = seed;
+  std::ostringstream gen;
+  demo::GenerateEvents(opt, gen);
+  return gen.str();
+}
 
 // One event per non-empty line; a line that does not parse fails the test.
 inline std::vector<Event> ParseEventLines(const std::string& data) {

@@ -9,10 +9,8 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "app/backtest.h"
-#include "demo/generator.h"
 #include "fold/encoded.h"
 #include "fold/fold.h"
 #include "fold_support.h"
@@ -22,6 +20,7 @@ namespace leadgate {
 namespace {
 
 using fold_support::Describe;
+using fold_support::GeneratedLines;
 using fold_support::ParseEventLines;
 
 constexpr Micros kStart = 1772323200LL * 1000000;  // 2026-03-01T00:00:00Z
@@ -90,13 +89,7 @@ std::vector<PlaybookVersion> Versions() {
 }
 
 std::vector<Event> Events() {
-  demo::GenOptions opt;
-  opt.leads = 300;
-  opt.events = 7000;
-  opt.seed = 11;
-  std::ostringstream gen;
-  demo::GenerateEvents(opt, gen);
-  std::string data = gen.str();
+  std::string data = GeneratedLines(300, 7000, 11);
   auto line = [&](const std::string& type, const std::string& lead, const std::string& body,
                   int64_t day, const std::string& mid) {
     std::string ts = FormatRfc3339(kStart + day * kDay + 10 * kHour);
@@ -215,16 +208,10 @@ TEST(ReplayEncoded, EqualsTheLiveFoldUnderMixedPropertyAndFieldConditions) {
 
 // The classification splits its values between threads from 4,096 values
 // on (each thread with its own RE2::Set of a field's patterns): with 5,000
-// leads, every email and most job titles are classified in two parts, and
+// leads, the emails (one or more a lead) are classified in two parts, and
 // the replay still gives every lead its live state.
 TEST(ReplayEncoded, TwoClassifyingThreadsGiveTheLiveStates) {
-  demo::GenOptions opt;
-  opt.leads = 5000;
-  opt.events = 12000;
-  opt.seed = 5;
-  std::ostringstream gen;
-  demo::GenerateEvents(opt, gen);
-  std::vector<Event> events = ParseEventLines(gen.str());
+  std::vector<Event> events = ParseEventLines(GeneratedLines(5000, 12000, 5));
   std::map<std::string, std::vector<const Event*>> by_lead;
   for (const Event& e : events) by_lead[e.lead_id].push_back(&e);
   ReplayLog log;
