@@ -77,9 +77,6 @@ std::string DescribeLead(const std::map<std::string, Value>& traits) {
 }
 
 Status Engine::Init(const std::string& db_path, const std::string& playbook_path, int page_size) {
-  if (std::string why = Store::PageSizeProblem(page_size); !why.empty()) {
-    return Status::Invalid(why);
-  }
   auto pb = LoadPlaybookFile(playbook_path);
   if (!pb.ok()) return pb.status();
   auto store = Store::Open(db_path, true, page_size);

@@ -121,8 +121,8 @@ int Main(int argc, char** argv) {
   int init_page_size = Store::kDefaultPageSize;
   init->add_option("--playbook", init_pb, "the playbook YAML")->required();
   init->add_option("--page-size", init_page_size,
-                   "SQLite page size in bytes (default 16384; 4096 for single-event HTTP ingest, "
-                   "docs/storage.md)");
+                   "SQLite page size in bytes (4096 for single-event HTTP ingest, docs/storage.md)")
+      ->capture_default_str();
   init->callback([&] {
     Status s = Engine::Init(db, init_pb, init_page_size);
     if (s.ok()) std::cout << "created " << db << " with playbook " << init_pb << " as version 1\n";

@@ -229,13 +229,18 @@ Status Guard(F&& f) {
 
 Store::~Store() = default;
 
-std::string Store::PageSizeProblem(int page_size) {
+namespace {
+
+// Why `page_size` is not a page size SQLite takes ("" when it is).
+std::string PageSizeProblem(int page_size) {
   const bool power_of_two = page_size > 0 && (page_size & (page_size - 1)) == 0;
   if (power_of_two && page_size >= 512 && page_size <= 65536) return "";
   return "--page-size " + std::to_string(page_size) +
          ": a page size is a power of two from 512 to 65536 bytes (default " +
-         std::to_string(kDefaultPageSize) + "; 4096 suits single-event HTTP ingest)";
+         std::to_string(Store::kDefaultPageSize) + "; 4096 suits single-event HTTP ingest)";
 }
+
+}  // namespace
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool create, int page_size) {
   if (create) {

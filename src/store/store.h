@@ -60,8 +60,6 @@ class Store {
   static constexpr int kDefaultPageSize = 16384;
   static Result<std::unique_ptr<Store>> Open(const std::string& path, bool create,
                                              int page_size = kDefaultPageSize);
-  // Why `page_size` is not a page size SQLite takes ("" when it is).
-  static std::string PageSizeProblem(int page_size);
 
   // Page cache size for this connection (the default is 192 MB).
   void SetCacheKiB(int kib);
