@@ -3,7 +3,11 @@
 // field memo): folds generated leads plus hand-made edge cases under three
 // playbook versions, in sorted and in shuffled input order, with and without
 // caches, and compares a digest of every LeadState with the digest the
-// implementation before those optimizations produced (commit 6f7dc30).
+// implementation before those optimizations produced (commit 6f7dc30). Rule
+// lines' points enter the digest to 12 significant digits (LinePoints): since
+// the rule sums are kept at an anchor (scoring.h) their last bits differ from
+// the per-rule decay's; the pin below is the pre-anchor fold's (f01fe9b)
+// digest in that form, and every total is still compared to the last bit.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -173,7 +177,7 @@ TEST(FoldPerfRegress, DigestMatchesThePreOptimizationFold) {
     }
   }
   std::printf("digest %016llx\n", static_cast<unsigned long long>(digest));
-  EXPECT_EQ(digest, 0x9d812c7f61a6107eULL) << "the fold's results changed";
+  EXPECT_EQ(digest, 0xb9073dbc7f063b5dULL) << "the fold's results changed";
 }
 
 // FoldOptions::lean (the backtest's replay) leaves out the traits (with one

@@ -343,6 +343,59 @@ engagement:
   EXPECT_NEAR(l.At("2026-01-01T00:00:00Z").fit, 20.0, kEps);
 }
 
+// Each rule's line is its share of the decayed engagement, and the lines add
+// up to it, however long the history: here 1-hour half-lives over 400 days
+// (9,600 half-lives; the rule sums are re-anchored on the way) and a gap so
+// long that the old points decay to nothing.
+TEST(FoldDecay, RuleLinesStayTheDecayedSharesOverLongHistories) {
+  Lead l(PB(R"(
+engagement:
+  half_life: 1h
+  rules:
+    - id: webinar
+      event: webinar_attended
+      points: 10
+    - id: reply
+      event: email_replied
+      points: 4
+)"));
+  const Micros start = T("2025-01-01T00:00:00Z");
+  const Micros hour = 3600LL * 1000000;
+  double webinar = 0, reply = 0;  // each rule's share, decayed one activity at a time
+  Micros last = start;
+  for (int d = 0; d < 400; ++d) {
+    const Micros at = start + d * 24 * hour + (d % 5) * hour;
+    const double f = std::exp2(-static_cast<double>(at - last) / static_cast<double>(hour));
+    webinar *= f;
+    reply *= f;
+    last = at;
+    if (d % 3 != 2) {
+      l.Track(FormatRfc3339(at), "webinar_attended");
+      webinar += 10;
+    }
+    if (d % 2 == 0) {
+      l.Track(FormatRfc3339(at), "email_replied");
+      reply += 4;
+    }
+  }
+  LeadState s = l.At(FormatRfc3339(last + 2 * hour));  // two half-lives after the last
+  ASSERT_NE(Line(s, "webinar"), nullptr);
+  ASSERT_NE(Line(s, "reply"), nullptr);
+  EXPECT_NEAR(Line(s, "webinar")->points, webinar / 4, 1e-9);
+  EXPECT_NEAR(Line(s, "reply")->points, reply / 4, 1e-9);
+  EXPECT_NEAR(Line(s, "webinar")->points + Line(s, "reply")->points, s.engagement, 1e-9);
+  EXPECT_EQ(Line(s, "webinar")->count, 267);
+  EXPECT_EQ(Line(s, "reply")->count, 200);
+
+  // 3,000 hours later (the factor underflows to 0): only the new reply counts.
+  l.Track(FormatRfc3339(last + 3000 * hour), "email_replied");
+  s = l.At(FormatRfc3339(last + 3000 * hour));
+  EXPECT_EQ(Line(s, "webinar")->points, 0.0);
+  EXPECT_NEAR(Line(s, "reply")->points, 4.0, 1e-12);
+  EXPECT_NEAR(s.engagement, 4.0, 1e-12);
+  EXPECT_EQ(Line(s, "reply")->count, 201);
+}
+
 // ---------------------------------------------------------------------------
 // Engagement: cap and explanation
 // ---------------------------------------------------------------------------

@@ -57,6 +57,15 @@ inline std::string D(double d) {
   return buf;
 }
 
+// A rule line's points to 12 significant digits: each line is its rule's
+// share of the engagement, computed from sums kept at an anchor (scoring.h),
+// so its last bits are not the total's; the totals are compared exactly (D).
+inline std::string LinePoints(double d) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.12g", d);
+  return buf;
+}
+
 // Every member of the state but event_counts (doubles to the last bit;
 // event_counts is the live Fold's, not the core's: see fold.h).
 inline std::string Describe(const LeadState& s) {
@@ -73,11 +82,11 @@ inline std::string Describe(const LeadState& s) {
   }
   for (const auto& [k, v] : s.traits) Add(&o, k + "=" + v.ToJson());
   for (const auto& e : s.explanation) {
-    Add(&o, e.rule + "/" + e.kind + "/" + std::to_string(e.count) + "/" + D(e.points));
+    Add(&o, e.rule + "/" + e.kind + "/" + std::to_string(e.count) + "/" + LinePoints(e.points));
   }
   for (const auto& l : s.rule_lines) {
     Add(&o, std::to_string(static_cast<int>(l.kind)) + "#" + std::to_string(l.rule) + "/" +
-                std::to_string(l.count) + "/" + D(l.points));
+                std::to_string(l.count) + "/" + LinePoints(l.points));
   }
   for (const auto& h : s.history) {
     Add(&o, std::to_string(h.at) + StageName(h.from) + ">" + StageName(h.to) + h.by +

@@ -28,7 +28,6 @@ void EngagementState::Reset(const Playbook* pb) {
   rules_.resize(pb ? pb->engagement.size() : 0);
   for (RuleAcc& acc : rules_) {
     acc.sum = 0;
-    acc.ref = 0;
     acc.count = 0;
     acc.head = 0;
     acc.window.clear();
@@ -36,6 +35,8 @@ void EngagementState::Reset(const Playbook* pb) {
   if (pb) scratch_.Prepare(static_cast<int>(pb->property_names.size()), pb->memo_groups);
   total_ = 0;
   total_ref_ = 0;
+  grow_ = 1;
+  counted_ = false;
   activities_ = 0;
 }
 

@@ -77,8 +77,10 @@ class EngagementState {
 
  private:
   struct RuleAcc {
+    // The rule's points, each times grow_ as it was when counted: its share
+    // of the engagement at total_ref_ is sum / grow_ (so one decay per
+    // activity serves the total and every rule).
     double sum = 0;
-    Micros ref = 0;
     int64_t count = 0;
     // Timestamps counted in the limit window: window[head, size()).
     size_t head = 0;
@@ -90,6 +92,11 @@ class EngagementState {
   double Decay(Micros dt) const;
   // Rule idx's `when` holds on an activity at ts: its limit, then its sums.
   void Count(int idx, Micros ts);
+  // Moves the total's reference to ts (after it), decaying the total and
+  // growing grow_ by the inverse factor; re-anchors the rule sums when
+  // grow_ would pass kMaxGrow.
+  void Advance(Micros ts);
+  static constexpr double kMaxGrow = 0x1p256;
   const Playbook* pb_;
   mutable Micros decay_dt_ = 0;  // 0: nothing remembered
   mutable double decay_factor_ = 1;
@@ -97,6 +104,10 @@ class EngagementState {
   EvalScratch scratch_;
   double total_ = 0;
   Micros total_ref_ = 0;
+  // 2^((total_ref_ - anchor) / half_life), the anchor being the first
+  // counted activity's time, or the last re-anchoring's (1 without decay).
+  double grow_ = 1;
+  bool counted_ = false;  // a rule counted (total_ref_ is an activity's time)
   int64_t activities_ = 0;
 };
 
@@ -121,10 +132,11 @@ template <class Fn>
 void EngagementState::ForEachLine(Micros t, Fn&& fn) const {
   if (pb_ == nullptr) return;
   double raw = 0;
+  const double k = Decay(t - total_ref_) / grow_;
   for (size_t i = 0; i < rules_.size(); ++i) {
     const RuleAcc& acc = rules_[i];
     if (acc.count == 0) continue;
-    const double pts = acc.sum * Decay(t - acc.ref);
+    const double pts = acc.sum * k;
     raw += pts;
     fn(static_cast<int>(i), acc.count, pts);
   }
@@ -153,10 +165,30 @@ inline void EngagementState::Count(int idx, Micros ts) {
     }
   }
   ++acc.count;
-  acc.sum = acc.sum * Decay(ts - acc.ref) + r.points;
-  acc.ref = ts;
-  total_ = total_ * Decay(ts - total_ref_) + r.points;
+  if (!counted_) {
+    counted_ = true;
+    total_ref_ = ts;  // the anchor: grow_ is 1
+  } else if (ts != total_ref_) {
+    Advance(ts);
+  }
+  total_ += r.points;
+  acc.sum += r.points * grow_;
+}
+
+inline void EngagementState::Advance(Micros ts) {
+  const double f = Decay(ts - total_ref_);
+  total_ *= f;
   total_ref_ = ts;
+  const double g = grow_ / f;
+  if (g <= kMaxGrow) {
+    grow_ = g;
+    return;
+  }
+  // Re-anchor at ts (a long gap or a long history; f may be 0): each rule's
+  // share at ts becomes its sum, at grow_ 1.
+  const double k = f / grow_;
+  for (RuleAcc& a : rules_) a.sum *= k;
+  grow_ = 1;
 }
 
 template <class When>
