@@ -4,7 +4,7 @@
 // playbook. Loading is timed apart from the replay.
 //
 //   build/backtest_bench [--leads N] [--events M] [--reps R] [--db STORE] [--lean 0|1]
-//                        [--workers 1|2] [--backtest 0|1]
+//                        [--workers 1|2] [--backtest 0|N]
 //
 // With --db, the log is loaded from that store (LoadReplayLog, as the command
 // does) and its stored playbook versions are replayed; otherwise the
@@ -46,7 +46,7 @@ int Run(int argc, char** argv) {
   std::string db;
   int only = -1;     // --lean 0: full replays only; --lean 1: lean only (callgrind)
   int workers = 0;   // --workers 1 or 2: that many only (callgrind); 0: both
-  int backtest = 1;  // --backtest 0: no RunBacktest at the end (callgrind)
+  int backtest = 2;  // --backtest 0: no RunBacktest at the end; N: on N workers (default 2)
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--leads")) opt.leads = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--events")) opt.events = std::atoll(argv[i + 1]);
@@ -134,13 +134,15 @@ int Run(int argc, char** argv) {
     auto cand = std::make_shared<Playbook>(*versions.back().playbook);
     if (cand->mql.total) cand->mql.total = *cand->mql.total - 10;
     double a = Now();
-    auto r = RunBacktest(log, versions, cand, {});
+    BacktestOptions bo;
+    bo.threads = backtest;
+    auto r = RunBacktest(log, versions, cand, bo);
     double dt = Now() - a;
     if (!r.ok()) return 1;
     std::printf(
-        "RunBacktest (2 replays, 2 workers): %.3f s = %.2f M events/s replayed; MQL %lld -> "
+        "RunBacktest (2 replays, %d workers): %.3f s = %.2f M events/s replayed; MQL %lld -> "
         "%lld, %zu flips\n",
-        dt, 2 * n / dt / 1e6, static_cast<long long>(r->current.mql),
+        backtest, dt, 2 * n / dt / 1e6, static_cast<long long>(r->current.mql),
         static_cast<long long>(r->candidate.mql), r->flips.size());
   }
   return 0;

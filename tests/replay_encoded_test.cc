@@ -234,5 +234,70 @@ TEST(ReplayEncoded, TwoClassifyingThreadsGiveTheLiveStates) {
   EXPECT_GT(disqualified, 50);
 }
 
+// A candidate that differs from the playbook in force only in its MQL
+// minimums (RulesText equal) takes the current side's classification
+// (ReplayClassifier::Seed) instead of classifying the log again. The copy
+// outlives its donor, and folds every lead to the candidate's live state.
+TEST(ReplayEncoded, SeededClassificationOutlivesItsDonorAndGivesTheLiveStates) {
+  std::vector<Event> events = ParseEventLines(GeneratedLines(800, 9000, 11));
+  std::map<std::string, std::vector<const Event*>> by_lead;
+  for (const Event& e : events) by_lead[e.lead_id].push_back(&e);
+  ReplayLog log;
+  BuildReplayLog(events, {}, &log);
+  const PlaybookVersion current = Versions()[0];
+  auto lower = std::make_shared<Playbook>(*current.playbook);
+  lower->mql.engagement = 10;
+  lower->mql.fit = 5;
+  ASSERT_TRUE(RulesText(*current.playbook).has_value());
+  EXPECT_EQ(RulesText(*current.playbook), RulesText(*lower));
+  const std::vector<PlaybookVersion> cand = {{2, current.applied_at, lower}};
+
+  ReplayClassifier seeded;
+  {
+    ReplayClassifier donor;
+    donor.Prepare(log.encoded, {current}, false);
+    seeded.Seed(log.encoded, 1, 0, donor, 0);
+  }  // the donor (and its typed values) is gone
+  seeded.Prepare(log.encoded, cand, /*keep=*/true);
+  std::vector<MatchCache> caches;
+  caches.emplace_back(lower->memo_groups);
+  FoldOptions opts;
+  opts.caches = &caches;
+  int mql_only_lower = 0;
+  for (const ReplayLead& l : log.leads) {
+    const LeadState live = Fold(l.id, by_lead[l.id], {}, cand, {});
+    EXPECT_EQ(Describe(live), Describe(FoldEncoded(l.id, log.encoded, l.begin, l.end, l.action_ptrs,
+                                                   cand, opts, &seeded)))
+        << l.id;
+    const LeadState was = Fold(l.id, by_lead[l.id], {}, {current}, {});
+    mql_only_lower += live.stage == Stage::kMql && was.stage != Stage::kMql;
+  }
+  EXPECT_GT(mql_only_lower, 10);  // the lower minimums change outcomes
+
+  // From files: other MQL minimums and another SLA are the same rules text.
+  const std::string base = ReadFile(std::string(LEADGATE_SOURCE_DIR) + "/playbooks/default.yaml");
+  std::string minimums = base;
+  ReplaceOnce(&minimums, "  engagement: 40\n", "  engagement: 20\n");
+  ReplaceOnce(&minimums, "  first_response: 5m", "  first_response: 15m");
+  auto a = LoadPlaybook(base, "a.yaml");
+  auto b = LoadPlaybook(minimums, "b.yaml");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(RulesText(**a), RulesText(**b));
+  EXPECT_EQ(RulesText(**a)->find("first_response"), std::string::npos);
+  // An anchor in a cut block might be aliased from a kept one: no text.
+  std::string anchored = base;
+  ReplaceOnce(&anchored, "mql:\n", "mql: &minimums\n");
+  auto c = LoadPlaybook(anchored, "c.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FALSE(RulesText(**c).has_value());
+
+  // Another rule, or another pattern, is another classification.
+  std::string other = current.playbook->source;
+  ReplaceOnce(&other, "(?i)/pricing", "(?i)/prices");
+  auto changed = LoadPlaybook(other, "changed.yaml");
+  ASSERT_TRUE(changed.ok()) << changed.status().message();
+  EXPECT_NE(RulesText(*current.playbook), RulesText(**changed));
+}
+
 }  // namespace
 }  // namespace leadgate

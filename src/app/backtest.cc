@@ -286,6 +286,32 @@ std::vector<RuleStat> OrderRules(const SideRun& run, const Playbook& pb) {
   return out;
 }
 
+// Each candidate version whose classification is a current version's (the
+// same version, kept by --applied-at, or a playbook that differs from it
+// only in thresholds: the same RulesText) takes it instead of classifying
+// the log again; `to` is then prepared for `cand`.
+void SeedAlike(const ReplayLog& log, const std::vector<PlaybookVersion>& current,
+               const WorkerCaches& from, const std::vector<PlaybookVersion>& cand,
+               WorkerCaches* to) {
+  std::vector<std::optional<std::string>> texts(current.size());
+  bool texts_made = false;
+  for (size_t v = 0; v < cand.size(); ++v) {
+    size_t u = 0;
+    while (u < current.size() && current[u].playbook != cand[v].playbook) ++u;
+    if (u == current.size()) {
+      if (!texts_made) {
+        for (size_t i = 0; i < current.size(); ++i) texts[i] = RulesText(*current[i].playbook);
+        texts_made = true;
+      }
+      const std::optional<std::string> text = RulesText(*cand[v].playbook);
+      u = 0;
+      while (u < current.size() && !(text && texts[u] == text)) ++u;
+    }
+    if (u < current.size()) to->classifier.Seed(log.encoded, cand.size(), v, from.classifier, u);
+  }
+  to->prepared = true;
+}
+
 std::vector<PlaybookVersion> CandidateVersions(const std::vector<PlaybookVersion>& current,
                                                std::shared_ptr<const Playbook> candidate,
                                                const std::optional<Micros>& applied_at) {
@@ -495,8 +521,10 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
   }
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<PlaybookVersion> cand = CandidateVersions(current, candidate, opts.applied_at);
-  SideRun cur = ReplaySide(log, current, win, opts.threads, true);
-  SideRun can = ReplaySide(log, cand, win, opts.threads, true);
+  WorkerCaches cur_caches, can_caches;
+  SideRun cur = ReplaySide(log, current, win, opts.threads, true, &cur_caches);
+  SeedAlike(log, current, cur_caches, cand, &can_caches);
+  SideRun can = ReplaySide(log, cand, win, opts.threads, true, &can_caches);
   r.replays = 2;
   r.current.label = "current";
   r.candidate.label = "candidate";
@@ -548,7 +576,7 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
     }
     CapacityResult cap;
     cap.target = *opts.capacity;
-    WorkerCaches caches;  // the variants share the candidate's conditions
+    WorkerCaches& caches = can_caches;  // the variants share the candidate's conditions
     // k scales the positive minimums; `total`, when given, then sets the
     // total minimum (the second, finer axis).
     // Summaries of the scale-axis variants evaluated (by scale), kept for the

@@ -230,6 +230,24 @@ void ReplayClassifier::Prepare(const EncodedEvents& log,
   }
 }
 
+void ReplayClassifier::Seed(const EncodedEvents& log, size_t nversions, size_t v,
+                            const ReplayClassifier& other, size_t u) {
+  if (log_ != &log || versions_.size() != nversions) {
+    versions_.clear();
+    versions_.resize(nversions);
+  }
+  log_ = &log;
+  const Version& from = other.versions_.at(u);
+  if (other.log_ != &log || !from.classified) return;
+  Version& to = versions_.at(v);
+  to = from;
+  // Typed values held by `from` itself: point at this copy's.
+  const FieldValue* base = from.tv_owned.data();
+  for (const FieldValue*& p : to.tv_typed) {
+    if (p >= base && p < base + from.tv_owned.size()) p = to.tv_owned.data() + (p - base);
+  }
+}
+
 void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int threads) {
   const Playbook& p = *t->pb;
   // Activities: the rules of each (name, property set).

@@ -132,6 +132,13 @@ class ReplayClassifier {
  public:
   void Prepare(const EncodedEvents& log, const std::vector<PlaybookVersion>& versions, bool keep,
                int threads = 1);
+  // Before a Prepare(log, versions, keep=true) with `nversions` versions:
+  // version v takes version u's classification from `other` (prepared on
+  // the same log), when the caller knows their playbooks classify alike
+  // (the same object, or the same RulesText). Only the rules by name and the
+  // fields by key are looked up again, by that Prepare.
+  void Seed(const EncodedEvents& log, size_t nversions, size_t v, const ReplayClassifier& other,
+            size_t u);
 
  private:
   friend class EncodedSource;

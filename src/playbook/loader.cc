@@ -807,4 +807,41 @@ Result<std::shared_ptr<const Playbook>> LoadPlaybookFile(const std::string& path
   return LoadPlaybook(ss.str(), path);
 }
 
+std::optional<std::string> RulesText(const Playbook& p) {
+  if (p.source.empty()) return std::nullopt;
+  // Line by line: a block starts at a line in column 0 naming one of the
+  // keys (`mql:`) and runs to the next non-blank line in column 0. An
+  // anchor (&) in a cut block could be aliased from a kept one: then no text.
+  static const char* const kCut[] = {"mql", "sla", "routing", "name", "version"};
+  std::string out;
+  out.reserve(p.source.size());
+  bool cutting = false;
+  size_t at = 0;
+  while (at < p.source.size()) {
+    size_t end = p.source.find('\n', at);
+    if (end == std::string::npos) end = p.source.size();
+    const std::string_view line(p.source.data() + at, end - at);
+    at = end + 1;
+    const bool col0 = !line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '\r';
+    if (col0) {
+      cutting = false;
+      for (const char* k : kCut) {
+        const size_t n = std::strlen(k);
+        if (line.size() > n && line.compare(0, n, k) == 0) {
+          size_t i = n;
+          while (i < line.size() && line[i] == ' ') ++i;
+          if (i < line.size() && line[i] == ':') cutting = true;
+        }
+      }
+    }
+    if (cutting) {
+      if (line.find('&') != std::string_view::npos) return std::nullopt;
+      continue;
+    }
+    out.append(line);
+    out.push_back('\n');
+  }
+  return out;
+}
+
 }  // namespace leadgate

@@ -327,6 +327,15 @@ struct Playbook {
   std::string RuleLabel(std::string_view id) const;
 };
 
+// The playbook's YAML (`source`) without its top-level mql, sla, routing,
+// name and version blocks (cut line by line, comments and all): equal for
+// two playbooks whose other sections (fields, fit, engagement, disqualify,
+// bant) are written alike. Nullopt without source text, or when a cut block
+// defines a YAML anchor. `source` must be what the rules were loaded from:
+// a copy whose rules are changed in memory must not keep it (the capacity
+// search's copies change only their MQL minimums).
+std::optional<std::string> RulesText(const Playbook& p);
+
 // Loads and validates a playbook from YAML text. `file` names it in errors.
 Result<std::shared_ptr<const Playbook>> LoadPlaybook(const std::string& yaml,
                                                      const std::string& file);
