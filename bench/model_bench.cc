@@ -13,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/splitmix.h"
 #include "model/dataset.h"
 #include "model/encode.h"
 #include "model/logistic.h"
@@ -22,20 +23,7 @@ namespace lm = leadgate::model;
 
 namespace {
 
-struct Rng {
-  uint64_t s;
-  uint64_t Next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double U() { return static_cast<double>(Next() >> 11) / 9007199254740992.0; }
-  double N() {
-    const double u = std::max(U(), 1e-300), v = U();
-    return std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
+using Rng = leadgate::SplitMix64;
 
 constexpr int kNum = 40, kCat = 10;
 
@@ -60,19 +48,19 @@ lm::Dataset Make(size_t n, uint64_t seed = 12345) {
   for (size_t i = 0; i < n; ++i) {
     double z = -1.0;
     for (int c = 0; c < kNum; ++c) {
-      const double x = g.N();
-      const bool miss = g.U() < 0.05;
+      const double x = g.Normal();
+      const bool miss = g.Uniform() < 0.05;
       d.columns[c].num[i] = miss ? NAN : x;
       if (!miss && c < 10) z += (c % 2 ? 0.5 : -0.4) * x;
       if (c == 10 && !miss) z += 0.8 * (x > 1);  // a step: trees see it, lines less so
     }
     for (int c = 0; c < kCat; ++c) {
       auto& col = d.columns[kNum + c];
-      const int k = static_cast<int>(g.U() * static_cast<double>(col.levels.size()));
+      const int k = static_cast<int>(g.Uniform() * static_cast<double>(col.levels.size()));
       col.code[i] = k;
       if (c < 3) z += 0.3 * ((k % 3) - 1);
     }
-    d.y[i] = g.U() < 1 / (1 + std::exp(-z)) ? 1 : 0;
+    d.y[i] = g.Uniform() < 1 / (1 + std::exp(-z)) ? 1 : 0;
   }
   return d;
 }

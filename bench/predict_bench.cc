@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/model_data.h"
+#include "common/splitmix.h"
 #include "model/forest.h"
 
 using namespace leadgate;
@@ -26,12 +27,7 @@ double Secs(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-uint64_t Mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+uint64_t Mix(uint64_t z) { return leadgate::SplitMix(z); }
 
 LeadState Lead(size_t i, uint8_t* y) {
   const uint64_t h = Mix(i);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/splitmix.h"
 #include "model/dataset.h"
 #include "model/encode.h"
 #include "model/stored.h"
@@ -19,12 +20,7 @@
 namespace leadgate::model {
 namespace {
 
-uint64_t Mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+uint64_t Mix(uint64_t z) { return SplitMix(z); }
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr size_t kP = 5;  // 3 numeric (about 20% missing), 2 categorical (30 and 6 levels)

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/splitmix.h"
+
 namespace leadgate::testing {
 
 struct RunResult {
@@ -35,21 +37,8 @@ class TempDir {
 std::string ReadFile(const std::string& path);
 std::string SharedDir();  // ../shared relative to the source dir ("" when absent)
 
-// A seeded generator for generated test data (SplitMix64; Normal by
-// Box-Muller): the same numbers on every platform.
-struct Gen {
-  uint64_t s;
-  double Uniform() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) / 9007199254740992.0;
-  }
-  double Normal() {
-    const double u = std::max(Uniform(), 1e-12), v = Uniform();
-    return std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
+// A seeded generator for generated test data: the same numbers on every
+// platform (common/splitmix.h).
+using Gen = SplitMix64;
 
 }  // namespace leadgate::testing

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/splitmix.h"
 #include "model/dataset.h"
 #include "model/encode.h"
 #include "model/evaluate.h"
@@ -18,12 +19,7 @@
 namespace leadgate::model {
 namespace {
 
-uint64_t Mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+uint64_t Mix(uint64_t z) { return SplitMix(z); }
 
 // `n` rows: "industry" (40 levels; the label is 1 exactly for an arbitrary
 // half of them, no order or pattern among the levels) and a numeric noise

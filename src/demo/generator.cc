@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/splitmix.h"
+
 namespace leadgate::demo {
 namespace {
 
@@ -24,13 +26,9 @@ namespace {
 // results are the same everywhere.
 // ---------------------------------------------------------------------------
 
-constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+constexpr uint64_t kGolden = kSplitMixGamma;
 
-constexpr uint64_t Mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+constexpr uint64_t Mix64(uint64_t z) { return SplitMixFinish(z); }
 
 // Seed of an independent stream for (seed, lead number, purpose).
 constexpr uint64_t StreamSeed(uint64_t seed, uint64_t number, uint64_t salt) {

@@ -8,24 +8,16 @@
 #include <limits>
 #include <numeric>
 
+#include "common/splitmix.h"
 #include "model/naive_bayes.h"
 
 namespace leadgate::model {
 namespace {
 
-// splitmix64: the same sequence with every compiler and standard library.
-struct Rng {
-  uint64_t s;
-  uint64_t operator()() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-};
+using Rng = SplitMix64;  // the same sequence with every compiler and standard library
 
 void Shuffle(std::vector<uint32_t>& v, Rng& rng) {
-  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng() % i]);
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.Next() % i]);
 }
 
 double Round6(double x) { return std::round(x * 1e6) / 1e6; }

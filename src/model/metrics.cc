@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "common/splitmix.h"
+
 namespace leadgate::model {
 namespace {
 
@@ -104,13 +106,8 @@ Interval AucBootstrap(const std::vector<double>& p, const std::vector<uint8_t>& 
   Interval iv;
   const size_t n = p.size();
   if (n == 0 || resamples < 2) return iv;
-  uint64_t state = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-  auto next = [&state] {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  };
+  SplitMix64 rng{seed * kSplitMixGamma + 0x632BE59BD9B4E019ull};
+  auto next = [&rng] { return rng.Next(); };
   std::vector<double> aucs, bp(n);
   std::vector<uint8_t> by(n);
   for (int b = 0; b < resamples; ++b) {

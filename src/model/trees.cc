@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/splitmix.h"
 #include "model/forest.h"
 
 namespace leadgate::model {
@@ -48,12 +49,7 @@ Status MakeMatrix(const float* x, size_t n, size_t p, const std::vector<uint8_t>
   return Status::Ok();
 }
 
-uint64_t Mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+uint64_t Mix(uint64_t z) { return SplitMix(z); }
 
 // The value after the last ':' of XGBoost's evaluation line
 // ("[12]\thold-logloss:0.512345"); NaN when there is none.
