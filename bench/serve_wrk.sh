@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP ingest and read load with wrk (Debian's `wrk`; `apt-get install -y wrk`)
+# HTTP ingest and read load with wrk (Debian's `wrk`: `scripts/install-deps.sh --bench`)
 # against `leadgate serve` on 127.0.0.1 over a temp store on disk, every
 # commit durable (synchronous=FULL). Prints its own results: requests/s and
 # events/s from wrk, events stored from the server's /metrics, and the
@@ -19,7 +19,7 @@ THREADS=${THREADS:-1}
 PER=${PER:-500}
 RATE=${RATE:-10000}
 PHASES=${PHASES:-track batch read}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "needs wrk: bash scripts/install-deps.sh --bench (or apt-get install -y wrk)" >&2; exit 2; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/lg-wrk.XXXXXX")
 PID=
 cleanup() {

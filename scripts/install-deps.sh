@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Leadgate needs to build and test, from Debian 12's packages.
 # Idempotent: does nothing when everything is already there.
+# `--bench` also installs what the scripts in bench/ use (wrk, PostgreSQL,
+# hyperfine, GNU time, the sqlite3 shell, curl, valgrind): docs/benchmarks.md.
 set -euo pipefail
 PKGS=(
   g++ clang cmake ninja-build pkg-config clang-format git
@@ -10,6 +12,12 @@ PKGS=(
   libeigen3-dev libxgboost-dev xgboost python3-sklearn
   libhowardhinnant-date-dev
 )
+if [ "${1:-}" = --bench ]; then
+  PKGS+=(wrk postgresql hyperfine time sqlite3 curl valgrind)
+elif [ -n "${1:-}" ]; then
+  echo "usage: scripts/install-deps.sh [--bench]" >&2
+  exit 2
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
