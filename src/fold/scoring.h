@@ -132,7 +132,8 @@ template <class Fn>
 void EngagementState::ForEachLine(Micros t, Fn&& fn) const {
   if (pb_ == nullptr) return;
   double raw = 0;
-  const double k = Decay(t - total_ref_) / grow_;
+  // Each counted rule's share at t (no rule counted: none, and no decay).
+  const double k = counted_ ? Decay(t - total_ref_) / grow_ : 0;
   for (size_t i = 0; i < rules_.size(); ++i) {
     const RuleAcc& acc = rules_[i];
     if (acc.count == 0) continue;
