@@ -267,6 +267,9 @@ TEST(Backtest, ReplayReproducesVersionsAndRecordedActions) {
   EXPECT_EQ(same->current.weekly, same->candidate.weekly);
   EXPECT_EQ(same->candidate.skipped_actions, same->current.skipped_actions);
   EXPECT_EQ(same->won_changes["same"] + same->won_changes["neither"], same->won);
+  // The candidate's versions are the current ones: the log is classified
+  // once per current version, not again for the candidate.
+  EXPECT_EQ(same->classifications, 2);
 }
 
 // The candidate replayed over the recorded history equals the live state of
@@ -292,6 +295,9 @@ TEST(Backtest, LowerMinimumGivesMoreMqlsAndExactlyTheFlippedLeads) {
   auto r = RunBacktest(log, h.engine->versions(), cand, {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->semantics, "replace");
+  // The candidate differs from version 1 only in its name and MQL minimums:
+  // it reuses that version's classification (two in all, not three).
+  EXPECT_EQ(r->classifications, 2);
 
   // The replay under the candidate is the live state of store B.
   ReplayLog blog;

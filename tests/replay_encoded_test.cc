@@ -206,16 +206,28 @@ TEST(ReplayEncoded, EqualsTheLiveFoldUnderMixedPropertyAndFieldConditions) {
   }
 }
 
+// Generated events (fold_support::GeneratedLines), by lead, and their
+// replay log without actions.
+struct GeneratedLog {
+  GeneratedLog(int64_t leads, int64_t events, uint64_t seed)
+      : events(ParseEventLines(GeneratedLines(leads, events, seed))) {
+    for (const Event& e : this->events) by_lead[e.lead_id].push_back(&e);
+    BuildReplayLog(this->events, {}, &log);
+  }
+  GeneratedLog(const GeneratedLog&) = delete;  // by_lead points into events
+  std::vector<Event> events;
+  std::map<std::string, std::vector<const Event*>> by_lead;
+  ReplayLog log;
+};
+
 // The classification splits its values between threads from 4,096 values
 // on (each thread with its own RE2::Set of a field's patterns): with 5,000
 // leads, the emails (one or more a lead) are classified in two parts, and
 // the replay still gives every lead its live state.
 TEST(ReplayEncoded, TwoClassifyingThreadsGiveTheLiveStates) {
-  std::vector<Event> events = ParseEventLines(GeneratedLines(5000, 12000, 5));
-  std::map<std::string, std::vector<const Event*>> by_lead;
-  for (const Event& e : events) by_lead[e.lead_id].push_back(&e);
-  ReplayLog log;
-  BuildReplayLog(events, {}, &log);
+  GeneratedLog g(5000, 12000, 5);
+  const ReplayLog& log = g.log;
+  auto& by_lead = g.by_lead;
   ASSERT_GT(log.encoded.tval_key.size(), 2u * 4096u);
   const std::vector<PlaybookVersion> versions = {Versions()[0]};
   std::vector<std::string> one(log.leads.size()), two(log.leads.size());
@@ -239,11 +251,9 @@ TEST(ReplayEncoded, TwoClassifyingThreadsGiveTheLiveStates) {
 // (ReplayClassifier::Seed) instead of classifying the log again. The copy
 // outlives its donor, and folds every lead to the candidate's live state.
 TEST(ReplayEncoded, SeededClassificationOutlivesItsDonorAndGivesTheLiveStates) {
-  std::vector<Event> events = ParseEventLines(GeneratedLines(800, 9000, 11));
-  std::map<std::string, std::vector<const Event*>> by_lead;
-  for (const Event& e : events) by_lead[e.lead_id].push_back(&e);
-  ReplayLog log;
-  BuildReplayLog(events, {}, &log);
+  GeneratedLog g(800, 9000, 11);
+  const ReplayLog& log = g.log;
+  auto& by_lead = g.by_lead;
   const PlaybookVersion current = Versions()[0];
   auto lower = std::make_shared<Playbook>(*current.playbook);
   lower->mql.engagement = 10;
@@ -259,6 +269,7 @@ TEST(ReplayEncoded, SeededClassificationOutlivesItsDonorAndGivesTheLiveStates) {
     seeded.Seed(log.encoded, 1, 0, donor, 0);
   }  // the donor (and its typed values) is gone
   seeded.Prepare(log.encoded, cand, /*keep=*/true);
+  EXPECT_EQ(seeded.classifications(), 0);  // the copy is used, not recomputed
   std::vector<MatchCache> caches;
   caches.emplace_back(lower->memo_groups);
   FoldOptions opts;

@@ -693,6 +693,8 @@ Result<BacktestReport> RunBacktest(const ReplayLog& log,
     r.capacity = std::move(cap);
   }
   r.replay_seconds = SecondsSince(t0);
+  r.classifications =
+      cur_caches.classifier.classifications() + can_caches.classifier.classifications();
   return r;
 }
 

@@ -132,6 +132,9 @@ struct BacktestReport {
   std::optional<CapacityResult> capacity;
   // How long it took (not part of any comparison).
   int64_t events = 0, actions = 0, replays = 0;
+  // Playbook versions whose classification of the log was computed (a
+  // candidate version with a current one's rules reuses that one's).
+  int64_t classifications = 0;
   double load_seconds = 0, replay_seconds = 0;
 };
 

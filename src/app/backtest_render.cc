@@ -225,6 +225,7 @@ nlohmann::ordered_json BacktestJson(const BacktestReport& r) {
   j["replay"] = {{"events", r.events},
                  {"actions", r.actions},
                  {"replays", r.replays},
+                 {"classifications", r.classifications},
                  {"load_seconds", r.load_seconds},
                  {"replay_seconds", r.replay_seconds}};
   return j;

@@ -249,6 +249,7 @@ void ReplayClassifier::Seed(const EncodedEvents& log, size_t nversions, size_t v
 }
 
 void ReplayClassifier::Classify(const EncodedEvents& log, Version* t, int threads) {
+  ++classifications_;
   const Playbook& p = *t->pb;
   // Activities: the rules of each (name, property set).
   const size_t nact = log.act_name.size();

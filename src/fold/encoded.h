@@ -139,6 +139,8 @@ class ReplayClassifier {
   // fields by key are looked up again, by that Prepare.
   void Seed(const EncodedEvents& log, size_t nversions, size_t v, const ReplayClassifier& other,
             size_t u);
+  // How many times a version's classification was computed (by Prepare).
+  int64_t classifications() const { return classifications_; }
 
  private:
   friend class EncodedSource;
@@ -179,6 +181,7 @@ class ReplayClassifier {
   void Classify(const EncodedEvents& log, Version* t, int threads);
   const EncodedEvents* log_ = nullptr;
   std::vector<Version> versions_;
+  int64_t classifications_ = 0;
 };
 
 // Folds one lead whose events are log[begin, end) (in timeline order), as
