@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -66,6 +67,26 @@ TEST(ModelCli, EvaluateJsonContract) {
                      "--drop", "Lead Id", "--model", model, "--seed", "3", "--json"});
     EXPECT_EQ(again.out, r.out);
   }
+}
+
+// XGBoost is loaded only when a tree model needs it: without the library,
+// trees fail saying what to fix, and the other models still work.
+TEST(ModelCli, TreesWithoutXgboostSayWhyAndOtherModelsStillWork) {
+  TempDir t;
+  t.Write("leads.csv", Table(200));
+  ASSERT_EQ(setenv("LEADGATE_XGBOOST_LIB", t.File("no-such-libxgboost.so").c_str(), 1), 0);
+  auto r = RunLeadgate({"model", "evaluate", "--csv", t.File("leads.csv"), "--label", "Converted",
+                        "--drop", "Lead Id", "--model", "trees", "--folds", "3"});
+  auto logistic =
+      RunLeadgate({"model", "evaluate", "--csv", t.File("leads.csv"), "--label", "Converted",
+                   "--drop", "Lead Id", "--model", "logistic", "--folds", "3", "--json"});
+  unsetenv("LEADGATE_XGBOOST_LIB");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("cannot load XGBoost, which tree models need"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no-such-libxgboost.so"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("LEADGATE_XGBOOST_LIB"), std::string::npos) << r.err;
+  ASSERT_EQ(logistic.exit_code, 0) << logistic.err;
+  EXPECT_EQ(nlohmann::json::parse(logistic.out)["model"], "logistic");
 }
 
 TEST(ModelCli, HumanTableAndHtml) {

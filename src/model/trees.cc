@@ -1,7 +1,5 @@
 #include "model/trees.h"
 
-#include <xgboost/c_api.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -10,25 +8,33 @@
 
 #include "common/splitmix.h"
 #include "model/forest.h"
+#include "model/xgboost_api.h"
 
 namespace leadgate::model {
 namespace {
 
+// The library, or why it cannot be used (a Status for the caller).
+Status NeedXgb() {
+  std::string why;
+  if (LoadXgb(&why) == nullptr) return Status::Internal(why);
+  return Status::Ok();
+}
+
 Status Err(const char* what) {
-  return Status::Internal(std::string("XGBoost ") + what + ": " + XGBGetLastError());
+  return Status::Internal(std::string("XGBoost ") + what + ": " + Xgb().XGBGetLastError());
 }
 
 struct DMatrix {
   DMatrixHandle h = nullptr;
   ~DMatrix() {
-    if (h) XGDMatrixFree(h);
+    if (h) Xgb().XGDMatrixFree(h);
   }
 };
 
 }  // namespace
 
 Trees::~Trees() {
-  if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+  if (booster_) Xgb().XGBoosterFree(static_cast<BoosterHandle>(booster_));
 }
 
 namespace {
@@ -37,14 +43,14 @@ namespace {
 // the features holding level codes.
 Status MakeMatrix(const float* x, size_t n, size_t p, const std::vector<uint8_t>& categorical,
                   DMatrix* dm) {
-  if (XGDMatrixCreateFromMat(x, n, p, std::numeric_limits<float>::quiet_NaN(), &dm->h) != 0)
+  if (Xgb().XGDMatrixCreateFromMat(x, n, p, std::numeric_limits<float>::quiet_NaN(), &dm->h) != 0)
     return Err("DMatrix");
   bool any = false;
   for (uint8_t c : categorical) any = any || c;
   if (!any || categorical.size() != p) return Status::Ok();
   std::vector<const char*> types(p);
   for (size_t j = 0; j < p; ++j) types[j] = categorical[j] ? "c" : "q";
-  if (XGDMatrixSetStrFeatureInfo(dm->h, "feature_type", types.data(), p) != 0)
+  if (Xgb().XGDMatrixSetStrFeatureInfo(dm->h, "feature_type", types.data(), p) != 0)
     return Err("feature types");
   return Status::Ok();
 }
@@ -62,6 +68,7 @@ double EvalValue(const char* line) {
 
 Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>& y,
                   const TreesOptions& opt, const std::vector<uint8_t>& categorical) {
+  if (Status s = NeedXgb(); !s.ok()) return s;
   info_ = {};
   categorical_ = categorical.size() == p ? categorical : std::vector<uint8_t>{};
   const int patience = opt.early_stopping >= 0 ? opt.early_stopping : (n >= 100000 ? 10 : 0);
@@ -113,16 +120,17 @@ Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>
     xt = {};
     if (n_hold > 0) {
       if (Status s = MakeMatrix(xh.data(), n_hold, p, categorical_, &dh); !s.ok()) return s;
-      if (XGDMatrixSetFloatInfo(dh.h, "label", lh.data(), n_hold) != 0) return Err("label");
+      if (Xgb().XGDMatrixSetFloatInfo(dh.h, "label", lh.data(), n_hold) != 0) return Err("label");
     }
   }
   info_.rows_trained = label.size();
   info_.rows_holdout = n_hold;
-  if (XGDMatrixSetFloatInfo(dm.h, "label", label.data(), label.size()) != 0) return Err("label");
+  if (Xgb().XGDMatrixSetFloatInfo(dm.h, "label", label.data(), label.size()) != 0)
+    return Err("label");
   DMatrixHandle cache[2] = {dm.h, dh.h};
   BoosterHandle b = nullptr;
-  if (XGBoosterCreate(cache, dh.h ? 2 : 1, &b) != 0) return Err("booster");
-  if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+  if (Xgb().XGBoosterCreate(cache, dh.h ? 2 : 1, &b) != 0) return Err("booster");
+  if (booster_) Xgb().XGBoosterFree(static_cast<BoosterHandle>(booster_));
   booster_ = b;
   const bool small = n < 2000;
   const int depth = opt.max_depth > 0 ? opt.max_depth : (small ? 3 : 5);
@@ -147,21 +155,22 @@ Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>
       {"verbosity", "0"},
   };
   for (const auto& [k, v] : params)
-    if (XGBoosterSetParam(b, k.c_str(), v.c_str()) != 0) return Err("parameter");
+    if (Xgb().XGBoosterSetParam(b, k.c_str(), v.c_str()) != 0) return Err("parameter");
   // The feature types, kept in the saved model so a loaded one scores alike.
   std::vector<const char*> types(p);
   for (size_t j = 0; j < p && !categorical_.empty(); ++j) types[j] = categorical_[j] ? "c" : "q";
-  if (!categorical_.empty() && XGBoosterSetStrFeatureInfo(b, "feature_type", types.data(), p) != 0)
+  if (!categorical_.empty() &&
+      Xgb().XGBoosterSetStrFeatureInfo(b, "feature_type", types.data(), p) != 0)
     return Err("feature types");
   double best = std::numeric_limits<double>::infinity();
   int best_round = -1;
   const char* names[1] = {"hold"};
   for (int it = 0; it < rounds; ++it) {
-    if (XGBoosterUpdateOneIter(b, it, dm.h) != 0) return Err("training");
+    if (Xgb().XGBoosterUpdateOneIter(b, it, dm.h) != 0) return Err("training");
     info_.rounds_trained = it + 1;
     if (!dh.h) continue;
     const char* line = nullptr;
-    if (XGBoosterEvalOneIter(b, it, &dh.h, names, 1, &line) != 0) return Err("evaluation");
+    if (Xgb().XGBoosterEvalOneIter(b, it, &dh.h, names, 1, &line) != 0) return Err("evaluation");
     const double loss = EvalValue(line);
     if (std::isnan(loss)) continue;  // unreadable: no early stopping rather than a wrong one
     if (loss < best - 1e-6) {
@@ -176,12 +185,12 @@ Status Trees::Fit(const float* x, size_t n, size_t p, const std::vector<uint8_t>
     info_.holdout_logloss = best;
     if (best_round + 1 < info_.rounds_trained) {  // keep the best round's trees
       BoosterHandle sliced = nullptr;
-      if (XGBoosterSlice(b, 0, best_round + 1, 1, &sliced) != 0) return Err("slice");
-      XGBoosterFree(b);
+      if (Xgb().XGBoosterSlice(b, 0, best_round + 1, 1, &sliced) != 0) return Err("slice");
+      Xgb().XGBoosterFree(b);
       booster_ = sliced;
-      XGBoosterSetParam(sliced, "nthread", std::to_string(threads).c_str());
+      Xgb().XGBoosterSetParam(sliced, "nthread", std::to_string(threads).c_str());
       if (!categorical_.empty() &&
-          XGBoosterSetStrFeatureInfo(sliced, "feature_type", types.data(), p) != 0)
+          Xgb().XGBoosterSetStrFeatureInfo(sliced, "feature_type", types.data(), p) != 0)
         return Err("feature types");
       info_.rounds = best_round + 1;
     }
@@ -212,8 +221,8 @@ static Status PredictRaw(void* booster, const std::vector<uint8_t>& categorical,
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* res = nullptr;
-  if (XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster), dm.h, cfg.c_str(), &shape,
-                                  &dim, &res) != 0)
+  if (Xgb().XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster), dm.h, cfg.c_str(),
+                                        &shape, &dim, &res) != 0)
     return Err(what);
   out->assign(res, res + n * per_row);
   return Status::Ok();
@@ -256,31 +265,32 @@ Result<std::string> Trees::Save() const {
   if (!booster_) return Status::Internal("XGBoost: save before fit");
   bst_ulong len = 0;
   const char* buf = nullptr;
-  if (XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format": "json"})",
-                                 &len, &buf) != 0)
+  if (Xgb().XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_),
+                                       R"({"format": "json"})", &len, &buf) != 0)
     return Err("save");
   return std::string(buf, len);
 }
 
 Status Trees::Load(const std::string& json) {
+  if (Status s = NeedXgb(); !s.ok()) return s;
   BoosterHandle b = nullptr;
-  if (XGBoosterCreate(nullptr, 0, &b) != 0) return Err("booster");
-  if (XGBoosterLoadModelFromBuffer(b, json.data(), json.size()) != 0) {
-    XGBoosterFree(b);
+  if (Xgb().XGBoosterCreate(nullptr, 0, &b) != 0) return Err("booster");
+  if (Xgb().XGBoosterLoadModelFromBuffer(b, json.data(), json.size()) != 0) {
+    Xgb().XGBoosterFree(b);
     return Err("load");
   }
-  XGBoosterSetParam(b, "nthread", "1");
+  Xgb().XGBoosterSetParam(b, "nthread", "1");
   // The categorical features (models saved since native categorical splits;
   // older ones have no feature types: every feature is numeric).
   categorical_.clear();
   bst_ulong len = 0;
   const char** types = nullptr;
-  if (XGBoosterGetStrFeatureInfo(b, "feature_type", &len, &types) == 0 && types)
+  if (Xgb().XGBoosterGetStrFeatureInfo(b, "feature_type", &len, &types) == 0 && types)
     for (bst_ulong j = 0; j < len; ++j)
       categorical_.push_back(types[j] && types[j][0] == 'c' ? 1 : 0);
   if (std::find(categorical_.begin(), categorical_.end(), 1) == categorical_.end())
     categorical_.clear();
-  if (booster_) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+  if (booster_) Xgb().XGBoosterFree(static_cast<BoosterHandle>(booster_));
   booster_ = b;
   info_ = {};
   Compile();
