@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -87,6 +88,15 @@ TEST(ModelCli, TreesWithoutXgboostSayWhyAndOtherModelsStillWork) {
   EXPECT_NE(r.err.find("LEADGATE_XGBOOST_LIB"), std::string::npos) << r.err;
   ASSERT_EQ(logistic.exit_code, 0) << logistic.err;
   EXPECT_EQ(nlohmann::json::parse(logistic.out)["model"], "logistic");
+  // Not linked either (else every process would load it at start anyway).
+  FILE* p = popen(("objdump -p '" + std::string(LEADGATE_BIN) + "'").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string dynamic;
+  char buf[4096];
+  for (size_t k; (k = fread(buf, 1, sizeof buf, p)) > 0;) dynamic.append(buf, k);
+  ASSERT_EQ(pclose(p), 0) << "objdump -p " << LEADGATE_BIN;
+  EXPECT_NE(dynamic.find("NEEDED"), std::string::npos) << dynamic;
+  EXPECT_EQ(dynamic.find("libxgboost"), std::string::npos) << dynamic;
 }
 
 TEST(ModelCli, HumanTableAndHtml) {

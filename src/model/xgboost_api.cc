@@ -14,53 +14,34 @@ namespace leadgate::model {
 namespace {
 
 XgbApi api;
-const XgbApi* loaded = nullptr;
+bool loaded = false;
 std::string failure;
 
 void Load() {
   // LEADGATE_XGBOOST_LIB: another build of the library (a path or a soname).
   const char* env = std::getenv("LEADGATE_XGBOOST_LIB");
-  const std::string name = env != nullptr && *env != '\0' ? env : LG_XGBOOST_SONAME;
-  void* lib = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+  const bool overridden = env != nullptr && *env != '\0';
+  const std::string lib_name = overridden ? env : LG_XGBOOST_SONAME;
+  void* lib = dlopen(lib_name.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (lib == nullptr) {
     const char* e = dlerror();
-    failure = "cannot load XGBoost, which tree models need (" + name +
+    failure = "cannot load XGBoost, which tree models need (" + lib_name +
               "): " + (e ? e : "unknown error") +
-              (env != nullptr && *env != '\0'
-                   ? "; check LEADGATE_XGBOOST_LIB"
-                   : "; install Debian's libxgboost0 (scripts/install-deps.sh does)");
+              (overridden ? "; check LEADGATE_XGBOOST_LIB"
+                          : "; install Debian's libxgboost0 (scripts/install-deps.sh does)");
     return;
   }
-  bool ok = true;
-  const std::string& lib_name = name;
   auto get = [&](auto& fn, const char* name) {
     void* sym = dlsym(lib, name);
-    if (sym == nullptr) {
-      if (ok) failure = "XGBoost library " + lib_name + " has no " + name;
-      ok = false;
-      return;
+    if (sym == nullptr && failure.empty()) {
+      failure = "XGBoost library " + lib_name + " has no " + name;
     }
     fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
   };
-#define LG_XGB(name) get(api.name, #name)
-  LG_XGB(XGBGetLastError);
-  LG_XGB(XGDMatrixCreateFromMat);
-  LG_XGB(XGDMatrixSetStrFeatureInfo);
-  LG_XGB(XGDMatrixSetFloatInfo);
-  LG_XGB(XGDMatrixFree);
-  LG_XGB(XGBoosterCreate);
-  LG_XGB(XGBoosterFree);
-  LG_XGB(XGBoosterSetParam);
-  LG_XGB(XGBoosterSetStrFeatureInfo);
-  LG_XGB(XGBoosterGetStrFeatureInfo);
-  LG_XGB(XGBoosterUpdateOneIter);
-  LG_XGB(XGBoosterEvalOneIter);
-  LG_XGB(XGBoosterSlice);
-  LG_XGB(XGBoosterPredictFromDMatrix);
-  LG_XGB(XGBoosterSaveModelToBuffer);
-  LG_XGB(XGBoosterLoadModelFromBuffer);
-#undef LG_XGB
-  if (ok) loaded = &api;  // the library stays loaded for the process's life
+#define LG_XGB_GET(name) get(api.name, #name);
+  LG_XGB_FUNCTIONS(LG_XGB_GET)
+#undef LG_XGB_GET
+  loaded = failure.empty();  // the library stays loaded for the process's life
 }
 
 }  // namespace
@@ -68,8 +49,8 @@ void Load() {
 const XgbApi* LoadXgb(std::string* why) {
   static std::once_flag once;
   std::call_once(once, Load);
-  if (loaded == nullptr && why != nullptr) *why = failure;
-  return loaded;
+  if (!loaded && why != nullptr) *why = failure;
+  return loaded ? &api : nullptr;
 }
 
 const XgbApi& Xgb() { return api; }

@@ -11,23 +11,29 @@
 
 namespace leadgate::model {
 
+// The functions used, once: each is a member of XgbApi and looked up by name.
+#define LG_XGB_FUNCTIONS(X)      \
+  X(XGBGetLastError)             \
+  X(XGDMatrixCreateFromMat)      \
+  X(XGDMatrixSetStrFeatureInfo)  \
+  X(XGDMatrixSetFloatInfo)       \
+  X(XGDMatrixFree)               \
+  X(XGBoosterCreate)             \
+  X(XGBoosterFree)               \
+  X(XGBoosterSetParam)           \
+  X(XGBoosterSetStrFeatureInfo)  \
+  X(XGBoosterGetStrFeatureInfo)  \
+  X(XGBoosterUpdateOneIter)      \
+  X(XGBoosterEvalOneIter)        \
+  X(XGBoosterSlice)              \
+  X(XGBoosterPredictFromDMatrix) \
+  X(XGBoosterSaveModelToBuffer)  \
+  X(XGBoosterLoadModelFromBuffer)
+
 struct XgbApi {
-  decltype(&::XGBGetLastError) XGBGetLastError;
-  decltype(&::XGDMatrixCreateFromMat) XGDMatrixCreateFromMat;
-  decltype(&::XGDMatrixSetStrFeatureInfo) XGDMatrixSetStrFeatureInfo;
-  decltype(&::XGDMatrixSetFloatInfo) XGDMatrixSetFloatInfo;
-  decltype(&::XGDMatrixFree) XGDMatrixFree;
-  decltype(&::XGBoosterCreate) XGBoosterCreate;
-  decltype(&::XGBoosterFree) XGBoosterFree;
-  decltype(&::XGBoosterSetParam) XGBoosterSetParam;
-  decltype(&::XGBoosterSetStrFeatureInfo) XGBoosterSetStrFeatureInfo;
-  decltype(&::XGBoosterGetStrFeatureInfo) XGBoosterGetStrFeatureInfo;
-  decltype(&::XGBoosterUpdateOneIter) XGBoosterUpdateOneIter;
-  decltype(&::XGBoosterEvalOneIter) XGBoosterEvalOneIter;
-  decltype(&::XGBoosterSlice) XGBoosterSlice;
-  decltype(&::XGBoosterPredictFromDMatrix) XGBoosterPredictFromDMatrix;
-  decltype(&::XGBoosterSaveModelToBuffer) XGBoosterSaveModelToBuffer;
-  decltype(&::XGBoosterLoadModelFromBuffer) XGBoosterLoadModelFromBuffer;
+#define LG_XGB_MEMBER(name) decltype(&::name) name = nullptr;
+  LG_XGB_FUNCTIONS(LG_XGB_MEMBER)
+#undef LG_XGB_MEMBER
 };
 
 // The API, loaded once (thread-safe). Null when the library or one of its
